@@ -5,8 +5,10 @@ bool cur_bytes(struct cur *c, size_t n, const uint8_t **out)
 	if (n > c->len)
 		return false;
 	*out = c->p;
-	c->p += n;
-	c->len -= n;
+	if (n) { /* cur_make(NULL, 0) is allowed, and NULL + 0 is undefined behaviour */
+		c->p += n;
+		c->len -= n;
+	}
 	return true;
 }
 

@@ -81,13 +81,16 @@ static bool u16_list(struct cur body, int lenbytes, struct tls_u16s *out)
  * Fills exts[]; returns a status. A duplicate type is a non-fatal anomaly.
  */
 static enum tls_status parse_exts(struct cur *c, struct tls_ext *exts, size_t *n,
-				  bool *has_block, struct tls_anoms *anoms, enum tls_anom *why)
+				  bool *has_block, struct tls_bytes *block_out,
+				  struct tls_anoms *anoms, enum tls_anom *why)
 {
 	struct cur block;
 	uint16_t blen;
 
 	*n = 0;
 	*has_block = false;
+	block_out->p = NULL;
+	block_out->len = 0;
 	if (cur_left(c) == 0)
 		return TLS_OK; /* RFC 5246 §7.4.1.2: the block may be absent */
 	if (cur_left(c) < 2)
@@ -102,6 +105,7 @@ static enum tls_status parse_exts(struct cur *c, struct tls_ext *exts, size_t *n
 	if (!cur_vec16(c, &block))
 		MORE();
 	*has_block = true;
+	*block_out = bytes_of(block);
 	if (cur_left(c) != 0)
 		tls_anoms_add(anoms, TLS_ANOM_HS_TRAILING);
 	while (cur_left(&block) > 0) {
@@ -127,7 +131,8 @@ static void decode_sni(struct cur body, struct tls_client_hello *ch)
 {
 	struct cur list, name;
 	uint8_t type;
-	if (!cur_vec16(&body, &list) || cur_left(&body) != 0) {
+	if (!cur_vec16(&body, &list) || cur_left(&body) != 0 || cur_left(&list) == 0) {
+		/* server_name_list<1..2^16-1> */
 		tls_anoms_add(&ch->anoms, TLS_ANOM_SNI_BAD);
 		return;
 	}
@@ -150,8 +155,8 @@ static bool decode_alpn(struct cur body, struct tls_bytes *list, size_t *count,
 {
 	struct cur v, walk, name;
 	size_t n = 0;
-	if (!cur_vec16(&body, &v) || cur_left(&body) != 0)
-		return false;
+	if (!cur_vec16(&body, &v) || cur_left(&body) != 0 || cur_left(&v) == 0)
+		return false; /* protocol_name_list<2..2^16-1> */
 	walk = v;
 	while (cur_left(&walk) > 0) {
 		if (!cur_vec8(&walk, &name))
@@ -292,7 +297,8 @@ enum tls_status tls_msg_client_hello(const uint8_t *body, size_t len,
 	if (v.len == 0)
 		FAIL(COMPRESSION_BAD);
 	ch->compression = bytes_of(v);
-	st = parse_exts(&c, ch->exts, &ch->n_exts, &ch->has_ext_block, &ch->anoms, why);
+	st = parse_exts(&c, ch->exts, &ch->n_exts, &ch->has_ext_block, &ch->ext_block, &ch->anoms,
+			why);
 	if (st != TLS_OK)
 		return st;
 	decode_client_exts(ch);
@@ -398,6 +404,10 @@ static void decode_server_exts(struct tls_server_hello *sh)
  *   CipherSuite cipher_suite; uint8 legacy_compression_method; Extension extensions<6..2^16-1>;
  * A HelloRetryRequest is a ServerHello whose random is SHA-256("HelloRetryRequest").
  * The last 8 bytes of random carry the downgrade sentinel (§4.1.3).
+ * TLS 1.3 drafts 0-21 (draft-ietf-tls-tls13-21 §4.1.3) put the version being negotiated in
+ * the first field (0x7f00 + draft, or 0x0304 before that convention) and have neither
+ * session_id nor compression_method: ProtocolVersion version; Random random;
+ * CipherSuite cipher_suite; Extension extensions<0..2^16-1>. Draft 22 adopted today's layout.
  */
 enum tls_status tls_msg_server_hello(const uint8_t *body, size_t len,
 				     struct tls_server_hello *sh, enum tls_anom *why)
@@ -410,7 +420,9 @@ enum tls_status tls_msg_server_hello(const uint8_t *body, size_t len,
 	*why = TLS_ANOM_NONE;
 	if (!cur_u16(&c, &sh->legacy_version) || !cur_bytes(&c, TLS_RANDOM_LEN, &rnd))
 		MORE();
-	if ((sh->legacy_version >> 8) != 3)
+	bool draft = sh->legacy_version == TLS_V_TLS13 ||
+		     (sh->legacy_version >= 0x7f00 && sh->legacy_version < 0x7f16);
+	if ((sh->legacy_version >> 8) != 3 && !draft)
 		FAIL(SH_BAD_VERSION);
 	sh->random.p = rnd;
 	sh->random.len = TLS_RANDOM_LEN;
@@ -421,14 +433,17 @@ enum tls_status tls_msg_server_hello(const uint8_t *body, size_t len,
 		else if (rnd[31] == 0x00)
 			sh->downgrade = TLS_DOWNGRADE_TLS11;
 	}
-	if (!cur_vec8(&c, &v))
+	if (!draft) {
+		if (!cur_vec8(&c, &v))
+			MORE();
+		if (v.len > 32)
+			FAIL(SESSION_ID_TOO_LONG);
+		sh->session_id = bytes_of(v);
+	}
+	if (!cur_u16(&c, &sh->cipher) || (!draft && !cur_u8(&c, &sh->compression)))
 		MORE();
-	if (v.len > 32)
-		FAIL(SESSION_ID_TOO_LONG);
-	sh->session_id = bytes_of(v);
-	if (!cur_u16(&c, &sh->cipher) || !cur_u8(&c, &sh->compression))
-		MORE();
-	st = parse_exts(&c, sh->exts, &sh->n_exts, &sh->has_ext_block, &sh->anoms, why);
+	st = parse_exts(&c, sh->exts, &sh->n_exts, &sh->has_ext_block, &sh->ext_block, &sh->anoms,
+			why);
 	if (st != TLS_OK)
 		return st;
 	decode_server_exts(sh);
@@ -493,6 +508,7 @@ enum tls_status tls_msg_certificate(const uint8_t *body, size_t len, bool tls13,
 {
 	struct cur c = cur_make(body, len), list, v;
 	uint32_t list_len;
+	bool cut;
 
 	memset(cert, 0, sizeof(*cert));
 	*why = TLS_ANOM_NONE;
@@ -508,14 +524,18 @@ enum tls_status tls_msg_certificate(const uint8_t *body, size_t len, bool tls13,
 		if (list_len < cur_left(&peek))
 			tls_anoms_add(&cert->anoms, TLS_ANOM_HS_TRAILING);
 		/* A list longer than the body: parse what is there, then report the cut. */
-		list = cur_make(peek.p, list_len < cur_left(&peek) ? list_len : cur_left(&peek));
+		cut = list_len > cur_left(&peek);
+		list = cur_make(peek.p, cut ? cur_left(&peek) : list_len);
 	}
 	while (cur_left(&list) > 0) {
 		struct cur der, exts;
-		if (!cur_vec24(&list, &der))
+		/* An entry overrunning a complete list is the peer's lie; in a cut list it is
+		 * the cut. */
+		if (!cur_vec24(&list, &der) || (tls13 && !cur_vec16(&list, &exts))) {
+			if (!cut)
+				FAIL(CERT_BAD_LENGTH);
 			break;
-		if (tls13 && !cur_vec16(&list, &exts))
-			break;
+		}
 		if (der.len == 0)
 			tls_anoms_add(&cert->anoms, TLS_ANOM_CERT_EMPTY_ENTRY);
 		cert->n_total++;
@@ -524,7 +544,7 @@ enum tls_status tls_msg_certificate(const uint8_t *body, size_t len, bool tls13,
 		else
 			tls_anoms_add(&cert->anoms, TLS_ANOM_CERT_TOO_MANY);
 	}
-	if (cur_left(&list) > 0 || list_len > len)
+	if (cut)
 		MORE();
 	return TLS_OK;
 }

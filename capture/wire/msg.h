@@ -123,6 +123,8 @@ struct tls_client_hello {
 	size_t n_suites;
 	struct tls_bytes compression; /* compression methods, one byte each (empty for SSLv2) */
 	bool has_ext_block;           /* an extensions block was present (may be empty) */
+	struct tls_bytes ext_block;   /* the block's body: every extension, also those beyond
+				       * TLS_MAX_EXTS (fingerprints list them all) */
 	struct tls_ext exts[TLS_MAX_EXTS]; /* in wire order, GREASE included */
 	size_t n_exts;
 	/* Decoded extensions; empty views when absent. */
@@ -162,12 +164,14 @@ enum tls_downgrade {
 };
 
 struct tls_server_hello {
-	uint16_t legacy_version;
+	uint16_t legacy_version;      /* TLS 1.3 drafts 0-21: the draft version (0x7fNN, 0x0304),
+				       * and the message has no session_id / compression */
 	struct tls_bytes random;
 	struct tls_bytes session_id;
 	uint16_t cipher;
 	uint8_t compression;
 	bool has_ext_block;
+	struct tls_bytes ext_block;   /* as in struct tls_client_hello */
 	struct tls_ext exts[TLS_MAX_EXTS];
 	size_t n_exts;
 	bool is_hrr;                  /* random is the HelloRetryRequest value */

@@ -26,6 +26,8 @@ void tls_rec_init(struct tls_rec *r, uint8_t *buf, size_t cap)
 
 void tls_rec_set_encrypted(struct tls_rec *r) { r->encrypted = true; }
 
+void tls_rec_set_tls13(struct tls_rec *r) { r->tls13 = true; }
+
 bool tls_rec_pending(const struct tls_rec *r)
 {
 	return r->hdr_have > 0 || r->in_body || r->hs_hdr_have > 0;
@@ -72,6 +74,9 @@ static enum tls_status start_record(struct tls_rec *r, const struct tls_rec_sink
 		if (r->type != TLS_CT_HANDSHAKE && (r->hs_hdr_have > 0) && !r->encrypted)
 			note(sink, ctx, TLS_ANOM_HS_INTERLEAVED);
 	}
+	/* A record is parsed or not as a whole: tls_rec_set_encrypted() called from a callback
+	 * in the middle of a record takes effect at the next record. */
+	r->rec_encrypted = r->encrypted;
 	r->records++;
 	r->in_body = true;
 	r->small_have = 0;
@@ -145,7 +150,7 @@ static void end_record(struct tls_rec *r, const struct tls_rec_sink *sink, void 
 	}
 	switch (r->type) {
 	case TLS_CT_ALERT:
-		if (r->encrypted) {
+		if (r->rec_encrypted) {
 			if (sink->opaque)
 				sink->opaque(ctx, r->type, body_len);
 		} else if (sink->alert) {
@@ -155,12 +160,13 @@ static void end_record(struct tls_rec *r, const struct tls_rec_sink *sink, void 
 	case TLS_CT_CCS:
 		if (body_len != 1 || r->small[0] != 1)
 			note(sink, ctx, TLS_ANOM_CCS_BAD);
-		r->encrypted = true;
+		if (!r->tls13) /* RFC 8446 D.4: TLS 1.3's CCS is a no-op */
+			r->encrypted = true;
 		if (sink->ccs)
 			sink->ccs(ctx);
 		break;
 	case TLS_CT_HANDSHAKE:
-		if (r->encrypted && sink->opaque)
+		if (r->rec_encrypted && sink->opaque)
 			sink->opaque(ctx, r->type, body_len);
 		break;
 	default:
@@ -201,9 +207,12 @@ enum tls_status tls_rec_feed(struct tls_rec *r, const uint8_t *data, size_t len,
 		}
 		size_t take = len < r->rec_left ? len : r->rec_left;
 		if (r->sslv2_rec) {
-			size_t room = r->rec_body < r->cap ? r->cap - r->rec_body : 0;
-			memcpy(r->buf + r->rec_body, data, take < room ? take : room);
-		} else if (r->type == TLS_CT_HANDSHAKE && !r->encrypted) {
+			/* kept: the first cap bytes (no pointer is formed past the buffer) */
+			if (r->rec_body < r->cap) {
+				size_t room = r->cap - r->rec_body;
+				memcpy(r->buf + r->rec_body, data, take < room ? take : room);
+			}
+		} else if (r->type == TLS_CT_HANDSHAKE && !r->rec_encrypted) {
 			handshake_bytes(r, data, take, sink, ctx);
 		} else if (r->type == TLS_CT_ALERT || r->type == TLS_CT_CCS) {
 			small_bytes(r, data, take);

@@ -9,7 +9,7 @@
  *     header with the high bit set, length in the low 15 bits;
  *   - handshake messages reassembled across records (several per record, or one over many);
  *   - ChangeCipherSpec: afterwards handshake records of that direction are encrypted and are
- *     reported as such, never parsed;
+ *     reported as such, never parsed (except in TLS 1.3, see tls_rec_set_tls13);
  *   - alerts, application data (lengths only).
  *
  *   stream bytes ──▶ [HEADER 5] ──▶ [BODY len] ──┬─ handshake(22): append to message buffer
@@ -86,6 +86,8 @@ struct tls_rec {
 	/* state */
 	bool seen_tls;        /* a TLS record was seen: SSLv2 headers no longer accepted */
 	bool encrypted;       /* after ChangeCipherSpec, or set by the caller for TLS 1.3 */
+	bool rec_encrypted;   /* 'encrypted' when the current record started */
+	bool tls13;           /* ChangeCipherSpec is TLS 1.3's compatibility record (set_tls13) */
 	bool dead;
 	enum tls_anom error;  /* sticky fatal anomaly */
 	/* counters */
@@ -105,8 +107,17 @@ void tls_rec_init(struct tls_rec *r, uint8_t *buf, size_t cap);
 enum tls_status tls_rec_feed(struct tls_rec *r, const uint8_t *data, size_t len,
 			     const struct tls_rec_sink *sink, void *ctx);
 
-/* From now on handshake records of this direction are encrypted (TLS 1.3 after ServerHello). */
+/* From now on handshake records of this direction are encrypted (TLS 1.3 after ServerHello).
+ * Called from a callback in the middle of a record, it takes effect at the next record. */
 void tls_rec_set_encrypted(struct tls_rec *r);
+
+/* The connection negotiates TLS 1.3 (the caller saw a ServerHello with supported_versions, or
+ * a HelloRetryRequest). A ChangeCipherSpec is then the middlebox-compatibility record of
+ * RFC 8446 §5 and appendix D.4, which changes nothing: handshake records after it stay in
+ * clear (the client's second ClientHello after an HRR, the server's ServerHello after an
+ * HRR), and TLS 1.3 encrypts under the outer type application_data anyway. Call it on both
+ * directions; it may be called from a callback. */
+void tls_rec_set_tls13(struct tls_rec *r);
 
 /* True when a record or handshake message is incomplete (the stream ended inside it). */
 bool tls_rec_pending(const struct tls_rec *r);

@@ -1,0 +1,475 @@
+/*
+ * store_write.c - the writer used by both producers (scanner and sensor).
+ *
+ * Every public writer follows the same shape:
+ *
+ *     check arguments (STORE_EINVAL, nothing touched)
+ *     store_i_wbegin()          open the batch if needed, SAVEPOINT w
+ *     bind + step cached statements
+ *     store_i_wend(st, ret)     RELEASE w and maybe COMMIT the batch,
+ *                               or ROLLBACK TO w on failure
+ *
+ * so each call is atomic and counts as one write of the batch.
+ */
+#include <string.h>
+
+#include <openssl/evp.h>
+
+#include "store_int.h"
+
+static const char *const writer_sql[S_COUNT_] = {
+	[S_BEGIN] = "BEGIN IMMEDIATE",
+	[S_COMMIT] = "COMMIT",
+	[S_SAVEPOINT] = "SAVEPOINT w",
+	[S_RELEASE] = "RELEASE w",
+	/* Same expressions as the endpoints_key index, so the lookup uses it. */
+	[S_ENDPOINT_GET] =
+		"SELECT id FROM endpoints WHERE ifnull(host, '') = ifnull(?1, '')"
+		" AND ifnull(ip, '') = ifnull(?2, '') AND port = ?3"
+		" AND ifnull(sni, '') = ifnull(?4, '')",
+	[S_ENDPOINT_INS] =
+		"INSERT INTO endpoints (host, ip, port, sni, first_seen)"
+		" VALUES (?1, ?2, ?3, ?4, ?5)",
+	[S_SCAN_BEGIN] =
+		"INSERT INTO scans (endpoint_id, started, tool_version) VALUES (?1, ?2, ?3)",
+	[S_SCAN_END] =
+		"UPDATE scans SET finished = ?2, error = ?3, result = ?4 WHERE id = ?1",
+	[S_PROBE_INS] =
+		"INSERT INTO probe_evidence (scan_id, probe, request, response, outcome, ts)"
+		" VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+	[S_CERT_INS] =
+		"INSERT INTO certificates (sha256, der, first_seen) VALUES (?1, ?2, ?3)"
+		" ON CONFLICT (sha256) DO NOTHING",
+	[S_SCAN_CERT_INS] =
+		"INSERT INTO scan_certs (scan_id, depth, cert_sha256) VALUES (?1, ?2, ?3)",
+	[S_CONN_INS] =
+		"INSERT INTO connections (ts, client_ip, client_port, server_ip, server_port,"
+		" sni, version, cipher, alpn_offered, alpn_selected, ja3, ja3s, ja4,"
+		" server_cert_sha256, fallback_scsv, downgrade_sentinel, resumed,"
+		" hello_retry_request, alerts, anomalies, source)"
+		" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14,"
+		" ?15, ?16, ?17, ?18, ?19, ?20, ?21)",
+	[S_CONN_CERT_INS] =
+		"INSERT INTO conn_certs (conn_id, depth, cert_sha256) VALUES (?1, ?2, ?3)",
+	[S_ANOMALY_INS] =
+		"INSERT INTO anomalies (ref_kind, ref_id, name, detail, ts)"
+		" VALUES (?1, ?2, ?3, ?4, ?5)",
+	[S_FINDING_UPSERT] =
+		"INSERT INTO findings (rule, resource, status, severity, reason, evidence,"
+		" first_seen, last_seen, count) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7, 1)"
+		" ON CONFLICT (rule, resource) DO UPDATE SET status = excluded.status,"
+		" severity = excluded.severity, reason = excluded.reason,"
+		" evidence = excluded.evidence, last_seen = excluded.last_seen,"
+		" count = count + 1",
+	[S_META_SET] =
+		"INSERT INTO meta (key, value) VALUES (?1, ?2)"
+		" ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+};
+
+int store_i_prepare_writer(struct store *st)
+{
+	size_t i;
+	int rc;
+
+	for (i = 0; i < S_COUNT_; i++) {
+		rc = sqlite3_prepare_v3(st->db, writer_sql[i], -1, SQLITE_PREPARE_PERSISTENT,
+		                        &st->stmt[i], NULL);
+		if (rc != SQLITE_OK)
+			return store_i_sqlfail(st, rc, writer_sql[i]);
+	}
+	return STORE_OK;
+}
+
+/*
+ * Binding helpers: the first failure sticks in *rc and later binds are
+ * skipped, so a sequence of binds needs one check. Strings and blobs are
+ * SQLITE_STATIC: the statement is stepped before the caller's data goes away.
+ * A NULL string or blob binds SQL NULL.
+ */
+static void b_text(sqlite3_stmt *s, int i, const char *v, int *rc)
+{
+	if (*rc == SQLITE_OK)
+		*rc = sqlite3_bind_text(s, i, v, -1, SQLITE_STATIC);
+}
+
+static void b_int(sqlite3_stmt *s, int i, int64_t v, int *rc)
+{
+	if (*rc == SQLITE_OK)
+		*rc = sqlite3_bind_int64(s, i, (sqlite3_int64)v);
+}
+
+static void b_blob(sqlite3_stmt *s, int i, const unsigned char *v, size_t len, int *rc)
+{
+	static const unsigned char empty[1];
+
+	if (*rc != SQLITE_OK)
+		return;
+	if (!v)
+		*rc = sqlite3_bind_null(s, i);
+	else /* non-NULL pointer, so a zero length gives an empty blob, not NULL */
+		*rc = sqlite3_bind_blob64(s, i, len ? v : empty, (sqlite3_uint64)len,
+		                          SQLITE_STATIC);
+}
+
+/* Step a bound statement; on a bind failure report it instead. */
+static int run_bound(struct store *st, sqlite3_stmt *s, int bind_rc, const char *what)
+{
+	if (bind_rc != SQLITE_OK) {
+		sqlite3_reset(s);
+		sqlite3_clear_bindings(s);
+		return store_i_sqlfail(st, bind_rc, what);
+	}
+	return store_i_run(st, s, what);
+}
+
+/* ---- endpoints, scans, probes ------------------------------------------ */
+
+int store_endpoint_id(struct store *st, const char *host, const char *ip,
+                      uint16_t port, const char *sni, int64_t *id)
+{
+	char now[STORE_TS_SIZE];
+	sqlite3_stmt *s;
+	int64_t found = 0;
+	int ret, rc = SQLITE_OK;
+
+	if (!st)
+		return STORE_EINVAL;
+	if (!host && !ip)
+		return store_i_fail(st, STORE_EINVAL, "store_endpoint_id: host and ip are both NULL");
+	if ((ret = store_i_wbegin(st)) != STORE_OK)
+		return ret;
+
+	s = st->stmt[S_ENDPOINT_GET];
+	b_text(s, 1, host, &rc);
+	b_text(s, 2, ip, &rc);
+	b_int(s, 3, port, &rc);
+	b_text(s, 4, sni, &rc);
+	if (rc == SQLITE_OK) {
+		rc = sqlite3_step(s);
+		if (rc == SQLITE_ROW)
+			found = sqlite3_column_int64(s, 0);
+	}
+	sqlite3_reset(s);
+	sqlite3_clear_bindings(s);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+		ret = store_i_sqlfail(st, rc, "look up endpoint");
+		goto out;
+	}
+	if (!found) {
+		s = st->stmt[S_ENDPOINT_INS];
+		rc = SQLITE_OK;
+		b_text(s, 1, host, &rc);
+		b_text(s, 2, ip, &rc);
+		b_int(s, 3, port, &rc);
+		b_text(s, 4, sni, &rc);
+		b_text(s, 5, store_i_now(now), &rc);
+		ret = run_bound(st, s, rc, "insert endpoint");
+		if (ret != STORE_OK)
+			goto out;
+		found = sqlite3_last_insert_rowid(st->db);
+	}
+	if (id)
+		*id = found;
+out:
+	return store_i_wend(st, ret);
+}
+
+int store_scan_begin(struct store *st, int64_t endpoint_id, const char *started,
+                     const char *tool_version, int64_t *scan_id)
+{
+	char now[STORE_TS_SIZE];
+	sqlite3_stmt *s;
+	int ret, rc = SQLITE_OK;
+
+	if (!st)
+		return STORE_EINVAL;
+	if (!scan_id)
+		return store_i_fail(st, STORE_EINVAL, "store_scan_begin: scan_id is NULL");
+	if ((ret = store_i_wbegin(st)) != STORE_OK)
+		return ret;
+	s = st->stmt[S_SCAN_BEGIN];
+	b_int(s, 1, endpoint_id, &rc);
+	b_text(s, 2, started ? started : store_i_now(now), &rc);
+	b_text(s, 3, tool_version, &rc);
+	ret = run_bound(st, s, rc, "insert scan");
+	if (ret == STORE_OK)
+		*scan_id = sqlite3_last_insert_rowid(st->db);
+	return store_i_wend(st, ret);
+}
+
+int store_scan_end(struct store *st, int64_t scan_id, const char *finished,
+                   const char *error, const char *result_json)
+{
+	char now[STORE_TS_SIZE];
+	sqlite3_stmt *s;
+	int ret, rc = SQLITE_OK;
+
+	if (!st)
+		return STORE_EINVAL;
+	if ((ret = store_i_wbegin(st)) != STORE_OK)
+		return ret;
+	s = st->stmt[S_SCAN_END];
+	b_int(s, 1, scan_id, &rc);
+	b_text(s, 2, finished ? finished : store_i_now(now), &rc);
+	b_text(s, 3, error, &rc);
+	b_text(s, 4, result_json, &rc);
+	ret = run_bound(st, s, rc, "finish scan");
+	if (ret == STORE_OK && sqlite3_changes(st->db) == 0)
+		ret = store_i_fail(st, STORE_ENOTFOUND, "store_scan_end: no scan with id %lld",
+		                   (long long)scan_id);
+	return store_i_wend(st, ret);
+}
+
+int store_add_probe_evidence(struct store *st, const struct store_probe *p, int64_t *id)
+{
+	char now[STORE_TS_SIZE];
+	sqlite3_stmt *s;
+	int ret, rc = SQLITE_OK;
+
+	if (!st)
+		return STORE_EINVAL;
+	if (!p || !p->probe)
+		return store_i_fail(st, STORE_EINVAL, "store_add_probe_evidence: probe name is NULL");
+	if ((ret = store_i_wbegin(st)) != STORE_OK)
+		return ret;
+	s = st->stmt[S_PROBE_INS];
+	b_int(s, 1, p->scan_id, &rc);
+	b_text(s, 2, p->probe, &rc);
+	b_blob(s, 3, p->request, p->request_len, &rc);
+	b_blob(s, 4, p->response, p->response_len, &rc);
+	b_text(s, 5, p->outcome, &rc);
+	b_text(s, 6, p->ts ? p->ts : store_i_now(now), &rc);
+	ret = run_bound(st, s, rc, "insert probe evidence");
+	if (ret == STORE_OK && id)
+		*id = sqlite3_last_insert_rowid(st->db);
+	return store_i_wend(st, ret);
+}
+
+/* ---- certificates --------------------------------------------------------- */
+
+int store_put_cert(struct store *st, const unsigned char *der, size_t len,
+                   char sha256_hex[STORE_SHA256_HEX_SIZE])
+{
+	static const char hexdigits[] = "0123456789abcdef";
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned int mdlen = 0;
+	char hex[STORE_SHA256_HEX_SIZE];
+	char now[STORE_TS_SIZE];
+	sqlite3_stmt *s;
+	unsigned int i;
+	int ret, rc = SQLITE_OK;
+
+	if (!st)
+		return STORE_EINVAL;
+	if (!der || len == 0)
+		return store_i_fail(st, STORE_EINVAL, "store_put_cert: empty DER");
+	if (st->fatal)
+		return st->fatal;
+	if (EVP_Digest(der, len, md, &mdlen, EVP_sha256(), NULL) != 1 || mdlen != 32)
+		return store_i_fail(st, STORE_EIO, "store_put_cert: SHA-256 failed (OpenSSL)");
+	for (i = 0; i < mdlen; i++) {
+		hex[2 * i] = hexdigits[md[i] >> 4];
+		hex[2 * i + 1] = hexdigits[md[i] & 0x0f];
+	}
+	hex[64] = '\0';
+
+	if ((ret = store_i_wbegin(st)) != STORE_OK)
+		return ret;
+	s = st->stmt[S_CERT_INS];
+	b_text(s, 1, hex, &rc);
+	b_blob(s, 2, der, len, &rc);
+	b_text(s, 3, store_i_now(now), &rc);
+	ret = run_bound(st, s, rc, "insert certificate");
+	if (ret == STORE_OK && sha256_hex)
+		memcpy(sha256_hex, hex, sizeof hex);
+	return store_i_wend(st, ret);
+}
+
+/* Insert one chain link into scan_certs or conn_certs (cached statement). */
+static int link_cert(struct store *st, enum store_stmt which, int64_t owner,
+                     unsigned depth, const char *sha256_hex)
+{
+	sqlite3_stmt *s = st->stmt[which];
+	int rc = SQLITE_OK;
+
+	b_int(s, 1, owner, &rc);
+	b_int(s, 2, depth, &rc);
+	b_text(s, 3, sha256_hex, &rc);
+	return run_bound(st, s, rc,
+	                 which == S_SCAN_CERT_INS ? "link scan certificate"
+	                                          : "link connection certificate");
+}
+
+int store_link_scan_cert(struct store *st, int64_t scan_id, unsigned depth,
+                         const char *sha256_hex)
+{
+	int ret;
+
+	if (!st)
+		return STORE_EINVAL;
+	if (!store_i_is_sha256_hex(sha256_hex))
+		return store_i_fail(st, STORE_EINVAL,
+		                    "store_link_scan_cert: not a lowercase hex SHA-256");
+	if ((ret = store_i_wbegin(st)) != STORE_OK)
+		return ret;
+	ret = link_cert(st, S_SCAN_CERT_INS, scan_id, depth, sha256_hex);
+	return store_i_wend(st, ret);
+}
+
+/* ---- connections ---------------------------------------------------------- */
+
+static int check_conn(struct store *st, const struct store_conn *c)
+{
+	size_t i;
+
+	if (!c)
+		return store_i_fail(st, STORE_EINVAL, "store_add_connection: NULL connection");
+	if (!c->client_ip || !c->server_ip)
+		return store_i_fail(st, STORE_EINVAL,
+		                    "store_add_connection: client_ip and server_ip are required");
+	if (c->chain_len > STORE_CHAIN_MAX)
+		return store_i_fail(st, STORE_EINVAL,
+		                    "store_add_connection: chain of %zu certificates, "
+		                    "more than STORE_CHAIN_MAX (%d)", c->chain_len, STORE_CHAIN_MAX);
+	if (c->chain_len && !c->chain_sha256)
+		return store_i_fail(st, STORE_EINVAL, "store_add_connection: chain_sha256 is NULL");
+	for (i = 0; i < c->chain_len; i++) {
+		if (!store_i_is_sha256_hex(c->chain_sha256[i]))
+			return store_i_fail(st, STORE_EINVAL,
+			                    "store_add_connection: chain[%zu] is not a "
+			                    "lowercase hex SHA-256", i);
+	}
+	if (c->server_cert_sha256 && !store_i_is_sha256_hex(c->server_cert_sha256))
+		return store_i_fail(st, STORE_EINVAL,
+		                    "store_add_connection: server_cert_sha256 is not a "
+		                    "lowercase hex SHA-256");
+	return STORE_OK;
+}
+
+int store_add_connection(struct store *st, const struct store_conn *c, int64_t *id)
+{
+	char now[STORE_TS_SIZE];
+	sqlite3_stmt *s;
+	int64_t conn_id;
+	size_t i;
+	int ret, rc = SQLITE_OK;
+
+	if (!st)
+		return STORE_EINVAL;
+	if ((ret = check_conn(st, c)) != STORE_OK)
+		return ret;
+	if ((ret = store_i_wbegin(st)) != STORE_OK)
+		return ret;
+	s = st->stmt[S_CONN_INS];
+	b_text(s, 1, c->ts ? c->ts : store_i_now(now), &rc);
+	b_text(s, 2, c->client_ip, &rc);
+	b_int(s, 3, c->client_port, &rc);
+	b_text(s, 4, c->server_ip, &rc);
+	b_int(s, 5, c->server_port, &rc);
+	b_text(s, 6, c->sni, &rc);
+	b_text(s, 7, c->version, &rc);
+	b_text(s, 8, c->cipher, &rc);
+	b_text(s, 9, c->alpn_offered_json, &rc);
+	b_text(s, 10, c->alpn_selected, &rc);
+	b_text(s, 11, c->ja3, &rc);
+	b_text(s, 12, c->ja3s, &rc);
+	b_text(s, 13, c->ja4, &rc);
+	b_text(s, 14, c->server_cert_sha256, &rc);
+	b_int(s, 15, c->fallback_scsv, &rc);
+	b_text(s, 16, c->downgrade_sentinel, &rc);
+	b_int(s, 17, c->resumed, &rc);
+	b_int(s, 18, c->hello_retry_request, &rc);
+	b_text(s, 19, c->alerts_json, &rc);
+	b_text(s, 20, c->anomalies_json, &rc);
+	b_text(s, 21, c->source, &rc);
+	ret = run_bound(st, s, rc, "insert connection");
+	if (ret != STORE_OK)
+		goto out;
+	conn_id = sqlite3_last_insert_rowid(st->db);
+	for (i = 0; i < c->chain_len; i++) {
+		ret = link_cert(st, S_CONN_CERT_INS, conn_id, (unsigned)i, c->chain_sha256[i]);
+		if (ret != STORE_OK)
+			goto out;
+	}
+	if (id)
+		*id = conn_id;
+out:
+	return store_i_wend(st, ret);
+}
+
+/* ---- anomalies, findings, meta ------------------------------------------ */
+
+int store_add_anomaly(struct store *st, const struct store_anomaly *a, int64_t *id)
+{
+	static const char *const kinds[] = {
+		[STORE_REF_CONNECTION] = "connection",
+		[STORE_REF_SCAN] = "scan",
+		[STORE_REF_PROBE] = "probe",
+	};
+	char now[STORE_TS_SIZE];
+	sqlite3_stmt *s;
+	int ret, rc = SQLITE_OK;
+
+	if (!st)
+		return STORE_EINVAL;
+	if (!a || !a->name)
+		return store_i_fail(st, STORE_EINVAL, "store_add_anomaly: name is NULL");
+	if ((unsigned)a->ref_kind >= sizeof kinds / sizeof kinds[0])
+		return store_i_fail(st, STORE_EINVAL, "store_add_anomaly: bad ref_kind %d",
+		                    (int)a->ref_kind);
+	if ((ret = store_i_wbegin(st)) != STORE_OK)
+		return ret;
+	s = st->stmt[S_ANOMALY_INS];
+	b_text(s, 1, kinds[a->ref_kind], &rc);
+	b_int(s, 2, a->ref_id, &rc);
+	b_text(s, 3, a->name, &rc);
+	b_text(s, 4, a->detail, &rc);
+	b_text(s, 5, a->ts ? a->ts : store_i_now(now), &rc);
+	ret = run_bound(st, s, rc, "insert anomaly");
+	if (ret == STORE_OK && id)
+		*id = sqlite3_last_insert_rowid(st->db);
+	return store_i_wend(st, ret);
+}
+
+int store_upsert_finding(struct store *st, const struct store_finding *f)
+{
+	char now[STORE_TS_SIZE];
+	sqlite3_stmt *s;
+	int ret, rc = SQLITE_OK;
+
+	if (!st)
+		return STORE_EINVAL;
+	if (!f || !f->rule || !f->resource || !f->status)
+		return store_i_fail(st, STORE_EINVAL,
+		                    "store_upsert_finding: rule, resource and status are required");
+	if ((ret = store_i_wbegin(st)) != STORE_OK)
+		return ret;
+	s = st->stmt[S_FINDING_UPSERT];
+	b_text(s, 1, f->rule, &rc);
+	b_text(s, 2, f->resource, &rc);
+	b_text(s, 3, f->status, &rc);
+	b_text(s, 4, f->severity, &rc);
+	b_text(s, 5, f->reason, &rc);
+	b_text(s, 6, f->evidence_json, &rc);
+	b_text(s, 7, f->ts ? f->ts : store_i_now(now), &rc);
+	ret = run_bound(st, s, rc, "upsert finding");
+	return store_i_wend(st, ret);
+}
+
+int store_meta_set(struct store *st, const char *key, const char *value)
+{
+	sqlite3_stmt *s;
+	int ret, rc = SQLITE_OK;
+
+	if (!st)
+		return STORE_EINVAL;
+	if (!key)
+		return store_i_fail(st, STORE_EINVAL, "store_meta_set: key is NULL");
+	if ((ret = store_i_wbegin(st)) != STORE_OK)
+		return ret;
+	s = st->stmt[S_META_SET];
+	b_text(s, 1, key, &rc);
+	b_text(s, 2, value, &rc);
+	ret = run_bound(st, s, rc, "set meta");
+	return store_i_wend(st, ret);
+}
