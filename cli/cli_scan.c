@@ -8,6 +8,7 @@
 
 #include "cli/cli.h"
 #include "cli/cli_target.h"
+#include "scanner/target.h"
 
 #define CMD "scan"
 
@@ -94,7 +95,7 @@ int cli_scan(int argc, char **argv)
 			break;
 		case OPT_SNI:
 			sni = optarg;
-			if (!cli_check_hostname(sni)) {
+			if (!tgt_check_hostname(sni)) {
 				return cli_usage_error(CMD, "--sni: not a DNS host name: '%s'", sni);
 			}
 			break;

@@ -159,9 +159,7 @@ not_implemented scan scan --json --db "$work/scan.db" --sni example.com --startt
 	example.com example.com:8443 192.0.2.1 192.0.2.0/30:443 '[2001:db8::1]:443' 2001:db8::2 \
 	"@$work/targets"
 not_implemented scan scan --ca-file "$work/targets" --pins "$work/targets" example.com
-not_implemented sniff sniff -r "$work/empty.pcap" --json --db "$work/s.db" \
-	--geoip "$work/empty.pcap" --geoip "$work/targets" tcp port 443
-not_implemented sniff sniff -i lo
+# sniff has landed: tests/integration/sniff_test.sh runs it on real captures.
 not_implemented analyze analyze --db "$work/empty.pcap" --rules "$top/rules" --json --fail-on low
 not_implemented report report --db "$work/empty.pcap" --profile pci-dss-4.0.1 --format html \
 	-o "$work/r.html"

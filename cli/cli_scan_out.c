@@ -1,0 +1,166 @@
+/*
+ * cli_scan_out: printing and storing `tlsscope scan` results. See cli_scan_out.h.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/time.h>
+#include <time.h>
+
+#include "analyzer/store/store.h"
+#include "capture/wire/registry.h"
+#include "cli/cli_scan_out.h"
+#include "scanner/probe.h"
+#include "scanner/result.h"
+
+/* RFC 3339 UTC with microseconds of now minus back_ms. */
+static void rfc3339(char out[40], uint64_t back_ms)
+{
+	struct timeval tv;
+	struct tm tm;
+	char date[24];
+	gettimeofday(&tv, NULL);
+	uint64_t us = (uint64_t)tv.tv_sec * 1000000u + (uint64_t)tv.tv_usec;
+	us = us > back_ms * 1000u ? us - back_ms * 1000u : 0;
+	time_t s = (time_t)(us / 1000000u);
+	gmtime_r(&s, &tm);
+	strftime(date, sizeof(date), "%Y-%m-%dT%H:%M:%S", &tm);
+	snprintf(out, 40, "%s.%06uZ", date, (unsigned)(us % 1000000u));
+}
+
+static bool store_failed(struct cli_scan_out *o, int rc)
+{
+	if (rc == STORE_OK)
+		return false;
+	o->store_rc = rc;
+	snprintf(o->store_err, sizeof(o->store_err), "%s", store_errmsg(o->st));
+	return true;
+}
+
+/* The endpoint, the scan with its JSON object, and the evidence of every probe. */
+static bool store_result(struct cli_scan_out *o, const struct scan_result *r, const char *js)
+{
+	struct store *st = o->st;
+	int64_t ep = 0, scan = 0;
+	char started[40];
+	const char *host = r->host[0] ? r->host : NULL;
+	const char *ip = r->ip[0] ? r->ip : NULL;
+	if (!host && !ip)
+		return true; /* nothing to key it on (cannot happen for scanned endpoints) */
+	rfc3339(started, r->elapsed_ms);
+	if (store_failed(o, store_endpoint_id(st, host, ip, r->port, r->sni[0] ? r->sni : NULL,
+					      &ep)) ||
+	    store_failed(o, store_scan_begin(st, ep, started, o->tool, &scan)))
+		return false;
+	for (size_t i = 0; i < r->n_probes; i++) {
+		const struct scanres_probe *pr = &r->probes[i];
+		struct store_probe sp = {
+			.scan_id = scan,
+			.probe = pr->name,
+			.request = pr->request,
+			.request_len = pr->request_len,
+			.response = pr->response,
+			.response_len = pr->response_len,
+			.outcome = pr->outcome,
+			.ts = NULL,
+		};
+		if (!pr->request)
+			sp.request_len = 0;
+		if (!pr->response)
+			sp.response_len = 0;
+		if (store_failed(o, store_add_probe_evidence(st, &sp, NULL)))
+			return false;
+	}
+	return !store_failed(o, store_scan_end(st, scan, NULL, r->has_error ? r->error : NULL,
+					       js));
+}
+
+static void print_list(FILE *f, const char *label, const uint16_t *l, size_t n,
+		       const char *(*name)(uint16_t, char[7]))
+{
+	char buf[7];
+	if (n == 0)
+		return;
+	fprintf(f, "  %s:", label);
+	for (size_t i = 0; i < n; i++)
+		fprintf(f, " %s", name(l[i], buf));
+	fputc('\n', f);
+}
+
+static const char *tri(enum scanres_tri t)
+{
+	return t == SCANRES_YES ? "yes" : t == SCANRES_NO ? "no" : "-";
+}
+
+/* The human summary: versions, suites per version, groups, behaviour. */
+static void print_human(FILE *f, const struct scan_result *r)
+{
+	if (r->has_error) {
+		fprintf(f, "%s  error: %s\n", r->target, r->error);
+		return;
+	}
+	fprintf(f, "%s ", r->target);
+	for (int v = 0; v < SCANRES_NVER; v++)
+		if (r->ver[v].supported == SCANRES_YES)
+			fprintf(f, " %s", scanres_ver_name((enum scanres_ver)v));
+	fprintf(f, "  (%u connections, %llu ms)\n", r->connections,
+		(unsigned long long)r->elapsed_ms);
+	for (int v = SCANRES_NVER - 1; v >= 0; v--) {
+		const struct scanres_version *sv = &r->ver[v];
+		char label[64];
+		if (sv->supported != SCANRES_YES)
+			continue;
+		if (v == SCANRES_SSL2) {
+			fprintf(f, "  SSLv2:");
+			for (size_t i = 0; i < r->n_sslv2_specs; i++) {
+				const char *n = tls_reg_sslv2_name(r->sslv2_specs[i]);
+				fprintf(f, " %s", n ? n : "?");
+			}
+			fputc('\n', f);
+			continue;
+		}
+		snprintf(label, sizeof(label), "%s %s", scanres_ver_name((enum scanres_ver)v),
+			 sv->server_order == SCANRES_YES ? "(server order)"
+			 : sv->server_order == SCANRES_NO ? "(client order)" : "");
+		print_list(f, label, sv->suites, sv->n_suites, tls_reg_suite_name);
+	}
+	print_list(f, "groups TLSv1.3", r->groups13, r->n_groups13, tls_reg_group_name);
+	print_list(f, "groups TLSv1.2", r->groups12, r->n_groups12, tls_reg_group_name);
+	print_list(f, "DHE groups", r->ffdhe12, r->n_ffdhe12, tls_reg_group_name);
+	print_list(f, "signature schemes TLSv1.2", r->sigalgs12, r->n_sigalgs12,
+		   tls_reg_sigscheme_name);
+	fprintf(f, "  fallback SCSV: %s  downgrade sentinel: %s  secure renegotiation: %s"
+		"  extended master secret: %s  encrypt-then-MAC: %s  session ticket: %s"
+		"  compression: %s  heartbeat: %s  ALPN: %s\n",
+		tri(r->fallback_scsv), tri(r->downgrade_sentinel), tri(r->secure_renegotiation),
+		tri(r->extended_master_secret), tri(r->encrypt_then_mac), tri(r->session_ticket),
+		tri(r->compression), tri(r->heartbeat),
+		r->alpn == SCANRES_YES ? r->alpn_selected : tri(r->alpn));
+}
+
+bool cli_scan_out_emit(struct cli_scan_out *o, const struct scan_result *r)
+{
+	char *js = NULL;
+	bool ok = true;
+	o->results++;
+	if (r->has_error)
+		o->failed++;
+	if (o->json || o->st) {
+		js = scanres_json(r, false);
+		if (!js) {
+			o->oom = true;
+			return false;
+		}
+	}
+	if (o->json) {
+		fputs(js, o->out);
+		fputc('\n', o->out);
+		fflush(o->out);
+	} else {
+		print_human(o->out, r);
+	}
+	if (o->st && o->store_rc == 0)
+		ok = store_result(o, r, js);
+	free(js);
+	return ok && !ferror(o->out);
+}
