@@ -1,6 +1,6 @@
 /*
  * main() of the `tlsscope` program: top-level options and subcommand dispatch.
- * The command-line contract is /work/shared/INTERFACE.md; the subcommands live in cli_*.c.
+ * The command-line contract (README "Commands and exit codes"); the subcommands live in cli_*.c.
  */
 #include <stdio.h>
 #include <string.h>
