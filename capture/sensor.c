@@ -34,6 +34,7 @@ struct sensor {
 	uint64_t first_ts, now, next_expire;
 	uint64_t next_stats_ms;
 	char err[512];
+	struct tconn_record rec;  /* the pseudonymized copy passed to opts.on_record */
 };
 
 static uint64_t mono_ms(void)
@@ -50,10 +51,19 @@ static uint64_t real_us(void)
 	return (uint64_t)t.tv_sec * 1000000 + (uint64_t)t.tv_nsec / 1000;
 }
 
+/* The one place where records leave the capture library: with opts.pseudo, the client
+ * address is pseudonymized here, in a copy (the tracker's record is const), before any
+ * consumer sees it. */
 static void on_record(void *ctx, const struct tconn_record *r)
 {
 	struct sensor *s = ctx;
 	s->records++;
+	if (s->o.pseudo) {
+		s->rec = *r;
+		/* on an OpenSSL failure the address is zeroed: the real one never passes */
+		(void)pseudo_addr(s->o.pseudo, s->rec.family, s->rec.client_ip);
+		r = &s->rec;
+	}
 	s->o.on_record(s->o.ctx, r);
 }
 

@@ -3,6 +3,7 @@
  *
  *   src (pcap file / live interface) ──frame──▶ pkt_decode ──TCP segment──▶ flow_packet
  *        ──in-order bytes──▶ tconn ──one record per TLS connection──▶ opts.on_record
+ *                                     (client_ip pseudonymized first when opts.pseudo is set)
  *
  * Time is capture time: idle flows are closed (flow_expire) as the packets' timestamps
  * advance; on a live interface that is quiet, by the wall clock. At the end (end of file,
@@ -21,6 +22,7 @@
 
 #include "capture/flow.h"
 #include "capture/pkt.h"
+#include "capture/pseudo.h"
 #include "capture/src.h"
 #include "capture/tconn.h"
 
@@ -48,6 +50,11 @@ struct sensor_opts {
 	void (*on_stats)(void *ctx, const struct sensor_stats *st);
 	unsigned stats_ms;        /* 0 = SENSOR_DEFAULT_STATS_MS */
 	void *ctx;                /* passed to the callbacks */
+	/* Privacy: when set, each record's client_ip is replaced by its Crypto-PAn pseudonym
+	 * (pseudo.h) before on_record sees it, so no output ever holds the real client
+	 * address; server_ip stays. Borrowed until sensor_close, used by the sensor's thread
+	 * only. NULL = real addresses. */
+	struct pseudo *pseudo;
 };
 
 enum sensor_end {

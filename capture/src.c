@@ -2,8 +2,9 @@
  * src: frames from a capture file or a live interface through libpcap. See src.h.
  *
  * Implementation notes
- *  - Files: pcap_open_offline_with_tstamp_precision(MICRO) reads pcap and pcapng (libpcap
- *    scales nanosecond files down), "-" is stdin. pcap_next_ex returns PCAP_ERROR_BREAK at
+ *  - Files: fopen (with a large stdio buffer, FILE_BUFFER) and
+ *    pcap_fopen_offline_with_tstamp_precision(MICRO) read pcap and pcapng (libpcap scales
+ *    nanosecond files down), "-" is stdin. pcap_next_ex returns PCAP_ERROR_BREAK at
  *    the end of a file and PCAP_ERROR with "truncated dump file; ..." when a record is cut,
  *    after every complete record before it was returned.
  *  - Live: pcap_create + setters + pcap_activate (the only way to set the ring buffer size,
@@ -31,6 +32,7 @@
 #include "capture/src.h"
 
 #define LINKTYPE_RAW 101
+#define FILE_BUFFER (1u << 20) /* stdio buffer of a capture file */
 
 struct src {
 	pcap_t *p;
@@ -98,13 +100,27 @@ static bool drop_privileges(const char *name, char *err, size_t errlen)
 	return true;
 }
 
+/* Opens the file ourselves (as pcap_open_offline would: "-" is stdin) to give its stream a
+ * FILE_BUFFER-byte buffer: libpcap reads each record with two small freads, and the default
+ * 4 KiB buffer costs a read system call every few frames. */
 static pcap_t *open_file(const char *file, char *err, size_t errlen)
 {
 	char pe[PCAP_ERRBUF_SIZE] = "";
-	pcap_t *p = pcap_open_offline_with_tstamp_precision(file, PCAP_TSTAMP_PRECISION_MICRO,
-							     pe);
-	if (!p)
+	FILE *fp = strcmp(file, "-") == 0 ? stdin : fopen(file, "rb");
+	pcap_t *p;
+
+	if (!fp) {
+		say(err, errlen, "cannot read capture file '%s': %s: %s", file, file,
+		    strerror(errno));
+		return NULL;
+	}
+	(void)setvbuf(fp, NULL, _IOFBF, FILE_BUFFER); /* on failure the default buffer stays */
+	p = pcap_fopen_offline_with_tstamp_precision(fp, PCAP_TSTAMP_PRECISION_MICRO, pe);
+	if (!p) {
 		say(err, errlen, "cannot read capture file '%s': %s", file, pe);
+		if (fp != stdin) /* libpcap leaves fp to us when it fails */
+			fclose(fp);
+	}
 	return p;
 }
 

@@ -1,13 +1,20 @@
 /*
- * tlsscope scan: option parsing and validation. The scanner itself (scanner/) has not landed:
- * after a command line passes validation this says so and exits 2.
+ * tlsscope scan: option parsing and validation, then the scan (scanner/scan.h) of every
+ * endpoint, each result printed and stored as it arrives (cli_scan_out.h).
+ * --ca-file and --pins are validated but not used yet: the certificate probe is the next
+ * issue; --fail-on needs findings, which `scan` does not compute yet (exit 0 or 3).
  */
+#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <string.h>
 
+#include "analyzer/store/store.h"
 #include "cli/cli.h"
+#include "cli/cli_scan_out.h"
 #include "cli/cli_target.h"
+#include "scanner/scan.h"
+#include "scanner/starttls.h"
 #include "scanner/target.h"
 
 #define CMD "scan"
@@ -70,6 +77,65 @@ static const struct option longopts[] = {
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
+
+static void on_result(void *ctx, const struct tgt_endpoint *ep, const struct scan_result *r)
+{
+	(void)ep;
+	if (!cli_scan_out_emit(ctx, r)) {
+		/* recorded in the cli_scan_out (store_rc, oom, ferror): reported at the end */
+	}
+}
+
+/* Resolves the targets, scans them, prints and stores the results. */
+static int run_scan(char **targets, int n, const struct tgt_opts *to,
+		    const struct scan_opts *so, bool json, const char *db)
+{
+	char err[512];
+	int ret = CLI_OK;
+	struct tgt_list *l = tgt_list_new(to);
+	struct store *st = NULL;
+	if (!l)
+		return cli_fail(CLI_RUNTIME, CMD, "out of memory");
+	for (int i = 0; i < n; i++) {
+		int rc = tgt_list_add(l, targets[i], err, sizeof(err));
+		if (rc != TGT_OK) {
+			tgt_list_free(l);
+			return rc == TGT_EINPUT ? cli_usage_error(CMD, "%s", err)
+						: cli_fail(CLI_RUNTIME, CMD, "%s", err);
+		}
+	}
+	int rc = tgt_list_resolve(l, err, sizeof(err));
+	if (rc != TGT_OK) {
+		tgt_list_free(l);
+		return rc == TGT_EINPUT ? cli_usage_error(CMD, "%s", err)
+					: cli_fail(CLI_RUNTIME, CMD, "%s", err);
+	}
+	if (db) {
+		struct store_error serr = { 0, "" };
+		struct store_options sopts = { 0, 0, "tlsscope " TLSSCOPE_VERSION };
+		st = store_open(db, &sopts, &serr);
+		if (!st) {
+			tgt_list_free(l);
+			return cli_fail(CLI_RUNTIME, CMD, "database '%s': %s", db, serr.msg);
+		}
+	}
+	struct cli_scan_out out = { .json = json, .out = stdout, .st = st,
+				    .tool = "tlsscope " TLSSCOPE_VERSION };
+	if (scan_run(so, l, on_result, &out) != 0)
+		ret = cli_fail(CLI_RUNTIME, CMD, "scan failed: %s", strerror(errno));
+	if (st) {
+		int frc = out.store_rc ? out.store_rc : store_flush(st);
+		if (frc != STORE_OK && ret == CLI_OK)
+			ret = cli_fail(CLI_RUNTIME, CMD, "database '%s': %s", db,
+				       out.store_rc ? out.store_err : store_errmsg(st));
+		if (store_close(st) != STORE_OK && ret == CLI_OK)
+			ret = cli_fail(CLI_RUNTIME, CMD, "database '%s': cannot commit", db);
+	}
+	if (ret == CLI_OK && (out.oom || ferror(stdout)))
+		ret = cli_fail(CLI_RUNTIME, CMD, out.oom ? "out of memory" : "cannot write output");
+	tgt_list_free(l);
+	return ret;
+}
 
 int cli_scan(int argc, char **argv)
 {
@@ -145,7 +211,20 @@ int cli_scan(int argc, char **argv)
 		if (!cli_check_target(CMD, argv[i]))
 			return CLI_USAGE;
 
-	(void)json, (void)db, (void)ca_file, (void)pins, (void)concurrency, (void)rate;
-	(void)timeout_ms, (void)shard_i, (void)shard_n, (void)fail_on, (void)starttls;
-	return cli_not_implemented(CMD, "active scanner: scanner/ has not landed");
+	(void)ca_file, (void)pins, (void)fail_on; /* certificate probe, findings: later */
+	enum stls_proto proto = starttls < 0 ? STLS_NONE : stls_lookup(starttls_protos[starttls]);
+	struct tgt_opts to = {
+		.sni = sni,
+		.default_port = stls_default_port(proto),
+		.shard_index = (uint32_t)shard_i,
+		.shard_count = (uint32_t)shard_n,
+	};
+	struct scan_opts so = {
+		.concurrency = (unsigned)concurrency,
+		.rate = (unsigned)rate,
+		.timeout_ms = (unsigned)timeout_ms,
+		.starttls = proto,
+		.progress = scan_progress_stderr,
+	};
+	return run_scan(argv + optind, argc - optind, &to, &so, json, db);
 }

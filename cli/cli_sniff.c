@@ -10,6 +10,15 @@
  * At the end (end of file, signal, error) every pending connection is flushed, then the store,
  * then a summary with the drop counters goes to stderr.
  *
+ * Privacy. --pseudonymize KEYFILE: the sensor replaces each client address with its
+ * Crypto-PAn pseudonym (capture/pseudo.h) before the record reaches this file, so the JSON,
+ * the text lines and the store only ever see pseudonyms; server addresses stay real. The key
+ * is read before the capture is opened (and privileges dropped). --retain DAYS: connections
+ * whose ts is more than DAYS days before now (wall clock) are deleted from the --db store
+ * with their chain links, anomalies and the certificates nothing references any more
+ * (store_prune_connections): once before the capture starts, every PRUNE_EVERY seconds
+ * while it runs, and once at the end (so rows from an old capture file do not stay).
+ *
  * The "tls" object is INTERFACE.md's, in its order, with two additions: "starttls" (the
  * plaintext prelude before TLS: "smtp", ..., "http-connect", "other", or null) and
  * "n_client_hellos". "alerts" holds {"from","level","desc"} objects (as the demo prints them),
@@ -26,6 +35,7 @@
 #include <jansson.h>
 
 #include "analyzer/store/store.h"
+#include "capture/pseudo.h"
 #include "capture/sensor.h"
 #include "capture/wire/digest.h"
 #include "capture/wire/registry.h"
@@ -35,6 +45,8 @@
 #define GEOIP_MAX 8      /* --geoip files: City, Country, ASN and a few more */
 #define BPF_MAX 4096     /* bytes of the joined BPF expression */
 #define STATS_EVERY 10   /* live: seconds between drop counter lines */
+#define PRUNE_EVERY 3600 /* --retain: seconds between prunes while running */
+#define RETAIN_MAX 36500 /* --retain: days (100 years) */
 
 static const char help[] =
 	"Usage: tlsscope sniff [OPTIONS] (-r FILE | -i IFACE) [BPF expression]\n"
@@ -50,6 +62,14 @@ static const char help[] =
 	"  --db PATH           also store observations in this SQLite file\n"
 	"  --geoip FILE        a MaxMind DB (City, Country or ASN); may repeat (up to 8);\n"
 	"                      accepted, not used yet\n"
+	"  --pseudonymize KEYFILE\n"
+	"                      replace client addresses with keyed, prefix-preserving\n"
+	"                      pseudonyms (Crypto-PAn) before anything is printed or stored;\n"
+	"                      KEYFILE holds exactly 32 random bytes and must not be\n"
+	"                      accessible by group or others (head -c 32 /dev/urandom)\n"
+	"  --retain DAYS       with --db: delete stored connections older than DAYS days\n"
+	"                      (with their anomalies and unreferenced certificates) at\n"
+	"                      start, hourly and at the end\n"
 	"  -Z, --user USER     switch to USER right after opening the capture\n"
 	"  -h, --help          show this help and exit\n"
 	"\n"
@@ -65,12 +85,16 @@ enum {
 	OPT_JSON = 256,
 	OPT_DB,
 	OPT_GEOIP,
+	OPT_PSEUDO,
+	OPT_RETAIN,
 };
 
 static const struct option longopts[] = {
 	{ "json", no_argument, NULL, OPT_JSON },
 	{ "db", required_argument, NULL, OPT_DB },
 	{ "geoip", required_argument, NULL, OPT_GEOIP },
+	{ "pseudonymize", required_argument, NULL, OPT_PSEUDO },
+	{ "retain", required_argument, NULL, OPT_RETAIN },
 	{ "user", required_argument, NULL, 'Z' },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
@@ -84,6 +108,7 @@ struct sniff {
 	int db_error;             /* the first fatal store error, STORE_OK if none */
 	bool oom;
 	unsigned ticks;
+	unsigned long retain_days; /* 0 = keep everything */
 	struct sensor *sensor;
 };
 
@@ -345,6 +370,34 @@ out:
 	return rc;
 }
 
+/* --retain: deletes what is older than retain_days before now. Returns the store code (a
+ * fatal one is also recorded in s->db_error). when: "" or a prefix for the message. */
+static int prune(struct sniff *s)
+{
+	char cutoff[32];
+	struct timespec now;
+	struct store_pruned n;
+	int rc;
+
+	clock_gettime(CLOCK_REALTIME, &now);
+	fmt_ts((uint64_t)(now.tv_sec - (time_t)(s->retain_days * 86400)) * 1000000u +
+		       (uint64_t)now.tv_nsec / 1000u,
+	       cutoff);
+	rc = store_prune_connections(s->st, cutoff, &n);
+	if (rc == STORE_OK && n.connections + n.anomalies + n.certificates > 0)
+		fprintf(stderr,
+			"tlsscope %s: --retain %lu: deleted %lld connections, %lld anomalies, "
+			"%lld certificates from before %s\n",
+			CMD, s->retain_days, (long long)n.connections, (long long)n.anomalies,
+			(long long)n.certificates, cutoff);
+	if (rc != STORE_OK) {
+		fprintf(stderr, "tlsscope %s: --retain: %s\n", CMD, store_errmsg(s->st));
+		if (store_fatal(rc))
+			s->db_error = rc;
+	}
+	return rc;
+}
+
 /* ---- callbacks ---------------------------------------------------------------------------- */
 
 static void print_text(const struct tconn_record *r, json_t *o)
@@ -430,6 +483,9 @@ static void on_stats(void *ctx, const struct sensor_stats *st)
 			}
 		}
 	}
+	if (s->retain_days && s->st && !s->db_error && s->ticks % PRUNE_EVERY == 0 &&
+	    prune(s) != STORE_OK && s->db_error)
+		sensor_break(s->sensor);
 	if (s->live && s->ticks % STATS_EVERY == 0)
 		print_drops(st, "");
 }
@@ -464,6 +520,13 @@ static int run(struct sniff *s, struct sensor_opts *o, const char *db)
 		if (!s->st)
 			return cli_fail(se.code == STORE_EIO ? CLI_RUNTIME : CLI_USAGE, CMD,
 					"--db: %s", se.msg);
+		if (s->retain_days && (prune(s) != STORE_OK || store_flush(s->st) != STORE_OK)) {
+			if (!s->db_error)
+				fprintf(stderr, "tlsscope %s: --db: %s\n", CMD,
+					store_errmsg(s->st));
+			store_close(s->st);
+			return CLI_RUNTIME;
+		}
 	}
 	s->sensor = sensor_open(o, err, sizeof(err));
 	if (!s->sensor) {
@@ -489,6 +552,8 @@ static int run(struct sniff *s, struct sensor_opts *o, const char *db)
 			sensor_error(s->sensor));
 		code = s->live ? CLI_RUNTIME : CLI_USAGE;
 	}
+	if (s->st && !s->db_error && s->retain_days)
+		(void)prune(s);
 	if (s->st && !s->db_error) {
 		int rc = store_flush(s->st);
 		if (rc != STORE_OK) {
@@ -511,7 +576,8 @@ static int run(struct sniff *s, struct sensor_opts *o, const char *db)
 
 int cli_sniff(int argc, char **argv)
 {
-	const char *file = NULL, *iface = NULL, *db = NULL, *user = NULL;
+	const char *file = NULL, *iface = NULL, *db = NULL, *user = NULL, *keyfile = NULL;
+	unsigned long retain = 0;
 	size_t n_geoip = 0;
 	bool json = false;
 	char bpf[BPF_MAX];
@@ -549,6 +615,13 @@ int cli_sniff(int argc, char **argv)
 			if (!cli_check_creatable(CMD, "--db", db))
 				return CLI_USAGE;
 			break;
+		case OPT_PSEUDO:
+			keyfile = optarg;
+			break;
+		case OPT_RETAIN:
+			if (!cli_parse_ulong(CMD, "--retain", optarg, 1, RETAIN_MAX, &retain))
+				return CLI_USAGE;
+			break;
 		case OPT_GEOIP:
 			if (n_geoip == GEOIP_MAX)
 				return cli_usage_error(CMD, "--geoip: at most %d files", GEOIP_MAX);
@@ -568,14 +641,25 @@ int cli_sniff(int argc, char **argv)
 		return CLI_USAGE;
 	if (!join_bpf(argc, argv, optind, bpf, sizeof(bpf)))
 		return cli_usage_error(CMD, "BPF expression longer than %d bytes", BPF_MAX - 1);
+	if (retain && !db)
+		return cli_usage_error(CMD, "--retain applies to the --db store: give --db PATH");
 	if (n_geoip)
 		fprintf(stderr, "tlsscope %s: --geoip: GeoIP enrichment is not implemented yet "
 				"(analyzer issue); nothing is looked up or stored\n",
 			CMD);
 
-	struct sniff s = { .json = json, .live = iface != NULL, .source = file ? file : iface };
+	struct sniff s = { .json = json, .live = iface != NULL, .source = file ? file : iface,
+			   .retain_days = retain };
 	struct sensor_opts o;
+	char err[512];
+	int code;
 	memset(&o, 0, sizeof(o));
+	if (keyfile) {
+		o.pseudo = pseudo_new_keyfile(keyfile, err, sizeof(err));
+		if (!o.pseudo)
+			return cli_fail(strstr(err, "out of memory") ? CLI_RUNTIME : CLI_USAGE, CMD,
+					"--pseudonymize: %s", err);
+	}
 	o.src.file = file;
 	o.src.iface = iface;
 	o.src.bpf = bpf[0] ? bpf : NULL;
@@ -585,5 +669,7 @@ int cli_sniff(int argc, char **argv)
 	o.on_stats = on_stats;
 	o.stats_ms = 1000;
 	o.ctx = &s;
-	return run(&s, &o, db);
+	code = run(&s, &o, db);
+	pseudo_free(o.pseudo);
+	return code;
 }

@@ -591,13 +591,17 @@ static void fill(struct eng *e)
 		e->req.hello_len = 0;
 		e->req.full_flight = false;
 		int r = e->ops->next(ep->job, &e->req);
-		if (r > 0 && e->req.hello_len <= PROBE_MAX_HELLO) {
-			struct conn *c = calloc(1, sizeof(*c));
-			uint8_t *hello = malloc(e->req.hello_len ? e->req.hello_len : 1);
+		if (r > 0) {
+			bool fits = e->req.hello_len <= PROBE_MAX_HELLO;
+			struct conn *c = fits ? calloc(1, sizeof(*c)) : NULL;
+			uint8_t *hello = fits ? malloc(e->req.hello_len ? e->req.hello_len : 1)
+					      : NULL;
 			if (!c || !hello) {
-				/* out of memory: the probe fails like a local error */
+				/* out of memory, or a hello too long: the probe fails like a
+				 * local error */
 				struct probe_resp resp = { .id = e->req.id,
-							   .transport = PROBE_T_ERROR };
+							   .transport = PROBE_T_ERROR,
+							   .bytes = (const uint8_t *)"" };
 				free(c);
 				free(hello);
 				e->ops->result(ep->job, &resp);
@@ -630,8 +634,8 @@ static void fill(struct eng *e)
 		}
 		if (r == 0 && ep->inflight > 0)
 			continue; /* waits for a result; ep_kick puts it back */
-		/* done (or a job that waits with nothing pending, or an oversized hello: it
-		 * would never be woken, so it is finished) */
+		/* done (or a job that waits with nothing pending: it would never be woken, so
+		 * it is finished) */
 		ep->done = true;
 		if (ep->inflight == 0)
 			ep_finish(e, ep);

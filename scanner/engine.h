@@ -76,10 +76,13 @@ struct eng_ops {
 	 * there are no more. Called whenever the engine has room for another endpoint. */
 	void *(*start)(void *ctx, struct eng_endpoint *ep);
 	/* Asks the job for its next probe: fill *req and return 1, 0 to wait for a pending
-	 * result, -1 when the endpoint is finished (not asked again). req is the engine's
-	 * buffer; the hello is copied. */
+	 * result, -1 when the endpoint is finished (not asked again). 0 with no probe pending
+	 * counts as -1 (nothing would ever wake the job); a hello over PROBE_MAX_HELLO gets a
+	 * PROBE_T_ERROR result. Asked only when the endpoint has a free slot. req is the
+	 * engine's buffer; the hello is copied. */
 	int (*next)(void *job, struct probe_req *req);
-	/* A probe's outcome (retries already done). resp->bytes are valid during the call. */
+	/* A probe's outcome (retries already done). resp->bytes (never NULL) are valid during
+	 * the call. */
 	void (*result)(void *job, const struct probe_resp *resp);
 	/* The endpoint is finished: next said -1 and every probe's result was delivered. The
 	 * job is not used by the engine afterwards. */

@@ -332,6 +332,38 @@ int store_upsert_finding(struct store *st, const struct store_finding *f) STORE_
  */
 int store_meta_set(struct store *st, const char *key, const char *value) STORE_WUR;
 
+/* What store_prune_connections() deleted. */
+struct store_pruned {
+	int64_t connections;   /* connections rows (their conn_certs rows went with them) */
+	int64_t anomalies;     /* anomalies rows attached to those connections */
+	int64_t certificates;  /* certificates rows nothing references any more */
+};
+
+/*
+ * Retention of the sensor's observations: delete every connection whose ts is
+ * earlier than `before`, with its chain links (conn_certs) and the anomalies
+ * attached to it (ref_kind connection), then every certificate that nothing
+ * references any more (no conn_certs or scan_certs row, no connection's
+ * server_cert_sha256) and whose first_seen is also earlier than `before`.
+ * That last condition keeps a certificate that another writer has just stored
+ * with store_put_cert() and not linked yet (put and link are two writer
+ * calls, which a batch commit may separate); an unreferenced certificate
+ * stored recently goes in a prune after it has aged past the cutoff.
+ * Scans, probe evidence, endpoints and findings are never touched.
+ *
+ * Like every writer call it is atomic and counts as one write of the batch:
+ * call store_flush() to make the deletion visible to other connections.
+ * before: required, RFC 3339 UTC "YYYY-MM-DDTHH:MM:SS[.f...]Z", read during the
+ *   call only; compared with the stored text (the connections_ts index order),
+ *   which is time order for timestamps with equally many fractional digits:
+ *   the sensor stores 6, so pass a cutoff with 6 (e.g. "2026-10-23T05:00:00.000000Z").
+ * out: receives the counts of deleted rows; may be NULL.
+ * Returns STORE_OK, STORE_EINVAL (NULL or malformed `before`), STORE_EBUSY or a
+ * fatal code.
+ */
+int store_prune_connections(struct store *st, const char *before,
+                            struct store_pruned *out) STORE_WUR;
+
 /* ---- reader ---------------------------------------------------------------- */
 /*
  * Readers see everything committed plus this store's own open batch.

@@ -64,6 +64,21 @@ static const char *const writer_sql[S_COUNT_] = {
 	[S_META_SET] =
 		"INSERT INTO meta (key, value) VALUES (?1, ?2)"
 		" ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+	/* Retention (store_prune_connections). ts < ?1 walks the connections_ts index; the
+	 * anomalies go first, while their connections still say which they are. */
+	[S_PRUNE_ANOMALIES] =
+		"DELETE FROM anomalies WHERE ref_kind = 'connection'"
+		" AND ref_id IN (SELECT id FROM connections WHERE ts < ?1)",
+	[S_PRUNE_CONNECTIONS] =
+		"DELETE FROM connections WHERE ts < ?1", /* conn_certs: ON DELETE CASCADE */
+	/* Each NOT EXISTS is an index lookup (conn_certs_cert, scan_certs_cert,
+	 * connections_leaf). */
+	[S_PRUNE_CERTS] =
+		"DELETE FROM certificates WHERE first_seen < ?1"
+		" AND NOT EXISTS (SELECT 1 FROM conn_certs WHERE cert_sha256 = certificates.sha256)"
+		" AND NOT EXISTS (SELECT 1 FROM scan_certs WHERE cert_sha256 = certificates.sha256)"
+		" AND NOT EXISTS (SELECT 1 FROM connections"
+		"  WHERE server_cert_sha256 = certificates.sha256)",
 };
 
 int store_i_prepare_writer(struct store *st)
@@ -472,4 +487,65 @@ int store_meta_set(struct store *st, const char *key, const char *value)
 	b_text(s, 2, value, &rc);
 	ret = run_bound(st, s, rc, "set meta");
 	return store_i_wend(st, ret);
+}
+
+/* ---- retention -------------------------------------------------------------- */
+
+/* "YYYY-MM-DDTHH:MM:SS[.f{1,9}]Z": the stored format, so that text order is time order. */
+static bool is_rfc3339_utc(const char *s)
+{
+	static const char pat[] = "dddd-dd-ddTdd:dd:dd";
+	size_t i, f = 0;
+
+	for (i = 0; pat[i]; i++) {
+		if (pat[i] == 'd' ? !(s[i] >= '0' && s[i] <= '9') : s[i] != pat[i])
+			return false;
+	}
+	if (s[i] == '.') {
+		for (i++; s[i] >= '0' && s[i] <= '9'; i++)
+			f++;
+		if (f == 0 || f > 9)
+			return false;
+	}
+	return s[i] == 'Z' && s[i + 1] == '\0';
+}
+
+/* Run one prune statement bound to `before`; add the rows it deleted to *n. */
+static int prune_step(struct store *st, enum store_stmt which, const char *before,
+                      const char *what, int64_t *n)
+{
+	sqlite3_stmt *s = st->stmt[which];
+	int ret, rc = SQLITE_OK;
+
+	b_text(s, 1, before, &rc);
+	ret = run_bound(st, s, rc, what);
+	if (ret == STORE_OK)
+		*n += sqlite3_changes64(st->db);
+	return ret;
+}
+
+int store_prune_connections(struct store *st, const char *before, struct store_pruned *out)
+{
+	struct store_pruned n = { 0, 0, 0 };
+	int ret;
+
+	if (!st)
+		return STORE_EINVAL;
+	if (!before || !is_rfc3339_utc(before))
+		return store_i_fail(st, STORE_EINVAL,
+		                    "store_prune_connections: cutoff '%.40s' is not an RFC 3339 "
+		                    "UTC time (YYYY-MM-DDTHH:MM:SS[.ffffff]Z)",
+		                    before ? before : "(null)");
+	if ((ret = store_i_wbegin(st)) != STORE_OK)
+		return ret;
+	ret = prune_step(st, S_PRUNE_ANOMALIES, before, "prune anomalies", &n.anomalies);
+	if (ret == STORE_OK)
+		ret = prune_step(st, S_PRUNE_CONNECTIONS, before, "prune connections",
+		                 &n.connections);
+	if (ret == STORE_OK)
+		ret = prune_step(st, S_PRUNE_CERTS, before, "prune certificates", &n.certificates);
+	ret = store_i_wend(st, ret);
+	if (ret == STORE_OK && out)
+		*out = n;
+	return ret;
 }

@@ -881,6 +881,158 @@ static void test_open_memory(void **state)
 	assert_int_equal(store_close(st), STORE_OK);
 }
 
+/* ---- retention ------------------------------------------------------------------ */
+
+/*
+ * store_prune_connections: a table of connections (ts, chain, leaf, anomalies) and of what
+ * survives a cutoff. The expected survivors follow from the function's contract: ts < cutoff
+ * goes with its conn_certs and anomalies; a certificate goes when nothing references it and
+ * it was first seen before the cutoff (here: stored now, 2026, so before 2500 but after 2002).
+ */
+enum { C_SHARED, C_OLD_ONLY, C_NEW_ONLY, C_SCAN, C_LEAF_REF, C_STRAY, N_CERTS };
+
+static void test_prune_connections(void **state)
+{
+	static const char *const der[N_CERTS] = {
+		"shared-der", "old-only-der", "new-only-der", "scan-der", "leaf-ref-der", "stray",
+	};
+	static const struct {
+		const char *ts;
+		int chain[3];   /* certificates, -1 ends */
+		int leaf;       /* server_cert_sha256 (without a chain link), -1 = none */
+		int anomalies;  /* attached to this connection */
+		bool stays;     /* after the cutoff 2500-01-01T00:00:00.000000Z */
+	} conns[] = {
+		{ "2001-01-01T00:00:00.000001Z", { C_SHARED, C_OLD_ONLY, -1 }, -1, 2, false },
+		{ "2499-12-31T23:59:59.999999Z", { C_OLD_ONLY, -1 }, -1, 1, false },
+		{ "2500-01-01T00:00:00.000000Z", { -1 }, -1, 1, true }, /* == cutoff: stays */
+		{ "2999-06-01T12:00:00.000000Z", { C_SHARED, C_NEW_ONLY, -1 }, -1, 3, true },
+		{ "2999-06-02T12:00:00.000000Z", { -1 }, C_LEAF_REF, 0, true },
+	};
+	static const bool cert_stays[N_CERTS] = {
+		[C_SHARED] = true, [C_OLD_ONLY] = false, [C_NEW_ONLY] = true,
+		[C_SCAN] = true, [C_LEAF_REF] = true, [C_STRAY] = false,
+	};
+	struct fixture *fx = *state;
+	struct store *st = open_ok(fx->path, 0);
+	char h[N_CERTS][STORE_SHA256_HEX_SIZE], sql[256];
+	int64_t ids[sizeof conns / sizeof conns[0]], ep = 0, scan = 0, scan_anom = 0;
+	int64_t want_anoms = 0, want_conns = 0;
+	struct store_pruned n;
+	struct first f;
+	size_t i, k;
+
+	for (i = 0; i < N_CERTS; i++)
+		assert_int_equal(store_put_cert(st, (const unsigned char *)der[i], strlen(der[i]),
+		                                h[i]), STORE_OK);
+	assert_int_equal(store_endpoint_id(st, NULL, "198.51.100.7", 443, NULL, &ep), STORE_OK);
+	assert_int_equal(store_scan_begin(st, ep, "2001-01-01T00:00:00.000000Z", NULL, &scan),
+	                 STORE_OK);
+	assert_int_equal(store_link_scan_cert(st, scan, 0, h[C_SCAN]), STORE_OK);
+	for (i = 0; i < sizeof conns / sizeof conns[0]; i++) {
+		const char *chain[3];
+		struct store_conn c = sample_conn();
+		size_t len = 0;
+
+		for (k = 0; k < 3 && conns[i].chain[k] >= 0; k++)
+			chain[len++] = h[conns[i].chain[k]];
+		c.ts = conns[i].ts;
+		c.chain_sha256 = chain;
+		c.chain_len = len;
+		c.server_cert_sha256 = len ? chain[0] : conns[i].leaf >= 0 ? h[conns[i].leaf] : NULL;
+		assert_int_equal(store_add_connection(st, &c, &ids[i]), STORE_OK);
+		for (k = 0; k < (size_t)conns[i].anomalies; k++) {
+			struct store_anomaly a = { .ref_kind = STORE_REF_CONNECTION, .ref_id = ids[i],
+			                           .name = "tcp_gap", .ts = c.ts };
+			assert_int_equal(store_add_anomaly(st, &a, NULL), STORE_OK);
+		}
+		if (conns[i].stays) {
+			want_conns++;
+			want_anoms += conns[i].anomalies;
+		}
+	}
+	/* a scan's anomaly whose ref_id equals a pruned connection's id stays */
+	{
+		struct store_anomaly a = { .ref_kind = STORE_REF_SCAN, .ref_id = ids[0],
+		                           .name = "short_record" };
+		assert_int_equal(store_add_anomaly(st, &a, &scan_anom), STORE_OK);
+		want_anoms++;
+	}
+
+	/* a cutoff before everything: nothing goes, not even the stray certificate (first
+	 * seen now, after the cutoff) */
+	assert_int_equal(store_prune_connections(st, "2000-06-01T00:00:00.000000Z", &n), STORE_OK);
+	assert_int_equal(n.connections + n.anomalies + n.certificates, 0);
+	assert_int_equal(store_prune_connections(st, "2002-01-01T00:00:00Z", &n), STORE_OK);
+	assert_int_equal(n.connections, 1);
+	assert_int_equal(n.anomalies, 2);
+	assert_int_equal(n.certificates, 0); /* old-only still used by the 2499 connection */
+
+	assert_int_equal(store_prune_connections(st, "2500-01-01T00:00:00.000000Z", &n), STORE_OK);
+	assert_int_equal(n.connections, 1);
+	assert_int_equal(n.anomalies, 1);
+	assert_int_equal(n.certificates, 2); /* old-only and the stray one */
+	assert_int_equal(count(st, STORE_T_CONNECTIONS), want_conns);
+	assert_int_equal(count(st, STORE_T_ANOMALIES), want_anoms);
+	for (i = 0; i < sizeof conns / sizeof conns[0]; i++) {
+		snprintf(sql, sizeof sql, "SELECT count(*) FROM connections WHERE id = %lld",
+		         (long long)ids[i]);
+		assert_string_equal(q1(st, sql, &f), conns[i].stays ? "1" : "0");
+		snprintf(sql, sizeof sql, "SELECT count(*) FROM conn_certs WHERE conn_id = %lld",
+		         (long long)ids[i]);
+		if (!conns[i].stays)
+			assert_string_equal(q1(st, sql, &f), "0");
+	}
+	for (i = 0; i < N_CERTS; i++) {
+		snprintf(sql, sizeof sql, "SELECT count(*) FROM certificates WHERE sha256 = '%s'",
+		         h[i]);
+		if (strcmp(q1(st, sql, &f), cert_stays[i] ? "1" : "0") != 0)
+			fail_msg("certificate %s: present %s, want %d", der[i], f.v, cert_stays[i]);
+	}
+	snprintf(sql, sizeof sql, "SELECT ref_kind FROM anomalies WHERE id = %lld",
+	         (long long)scan_anom);
+	assert_string_equal(q1(st, sql, &f), "scan");
+	assert_int_equal(count(st, STORE_T_SCAN_CERTS), 1);
+	assert_string_equal(q1(st, "PRAGMA foreign_key_check", &f), "");
+	assert_int_equal(f.rows, 0);
+
+	/* idempotent; the deletion is committed by a flush and survives reopening */
+	assert_int_equal(store_prune_connections(st, "2500-01-01T00:00:00.000000Z", NULL),
+	                 STORE_OK);
+	assert_int_equal(store_flush(st), STORE_OK);
+	assert_int_equal(store_close(st), STORE_OK);
+	st = open_ok(fx->path, 0);
+	assert_int_equal(count(st, STORE_T_CONNECTIONS), want_conns);
+	assert_int_equal(count(st, STORE_T_CERTIFICATES), 4);
+	assert_int_equal(store_close(st), STORE_OK);
+}
+
+/* Malformed cutoffs are refused before anything is touched. */
+static void test_prune_bad_cutoff(void **state)
+{
+	static const char *const bad[] = {
+		"", "2026-11-22", "2026-11-22T05:00:00", "2026-11-22 05:00:00Z",
+		"2026-11-22T05:00:00.Z", "2026-11-22T05:00:00.0000000000Z", "2026-11-22T05:00:00Zx",
+		"2026-11-22T05:00:00+00:00", "20261-1-22T05:00:00Z", "x026-11-22T05:00:00Z",
+	};
+	struct fixture *fx = *state;
+	struct store *st = open_ok(fx->path, 0);
+	struct store_conn c = sample_conn();
+	size_t i;
+
+	assert_int_equal(store_add_connection(st, &c, NULL), STORE_OK);
+	for (i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		if (store_prune_connections(st, bad[i], NULL) != STORE_EINVAL)
+			fail_msg("cutoff '%s' accepted", bad[i]);
+		assert_non_null(strstr(store_errmsg(st), "RFC 3339"));
+	}
+	assert_int_equal(store_prune_connections(st, NULL, NULL), STORE_EINVAL);
+	assert_int_equal(store_prune_connections(NULL, "2026-11-22T05:00:00Z", NULL),
+	                 STORE_EINVAL);
+	assert_int_equal(count(st, STORE_T_CONNECTIONS), 1);
+	assert_int_equal(store_close(st), STORE_OK);
+}
+
 /* ---- store_query -------------------------------------------------------------- */
 
 static void test_query_readonly(void **state)
@@ -969,6 +1121,8 @@ int main(void)
 		T(test_batching),
 		T(test_fatal_error_is_sticky),
 		T(test_open_memory),
+		T(test_prune_connections),
+		T(test_prune_bad_cutoff),
 		T(test_query_readonly),
 #undef T
 	};

@@ -832,13 +832,6 @@ def main(argv):
         if not shutil.which(tool):
             print('lab: %s is not installed (.ci/install-deps)' % tool)
             return 1
-    # Until the scan command has landed it says "not implemented yet" and exits 2: skip
-    # (and say so) rather than fail every test run of the tree.
-    p = subprocess.run([a.tlsscope, 'scan', '--json', '--timeout', '1000', '127.0.0.1:1'],
-                       stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=60)
-    if p.returncode == 2 and b'not implemented' in p.stderr:
-        print('lab: SKIPPED: %s' % p.stderr.decode('utf-8', 'replace').strip())
-        return 0
     work = tempfile.mkdtemp(prefix='tlsscope-lab-', dir=os.environ.get('TMPDIR'))
     env = Env(work, a.verbose)
     rc = 1
