@@ -36,6 +36,7 @@
 
 struct src {
 	pcap_t *p;
+	char *iobuf;             /* the file's stdio buffer (FILE_BUFFER bytes), or NULL */
 	bool live;
 	volatile sig_atomic_t broken;
 	uint64_t frames;
@@ -101,9 +102,11 @@ static bool drop_privileges(const char *name, char *err, size_t errlen)
 }
 
 /* Opens the file ourselves (as pcap_open_offline would: "-" is stdin) to give its stream a
- * FILE_BUFFER-byte buffer: libpcap reads each record with two small freads, and the default
- * 4 KiB buffer costs a read system call every few frames. */
-static pcap_t *open_file(const char *file, char *err, size_t errlen)
+ * FILE_BUFFER-byte buffer, *iobuf (glibc ignores setvbuf's size unless given the buffer),
+ * or NULL:
+ * libpcap reads each record with two small freads, and the default 4 KiB buffer costs a read
+ * system call every few frames. *iobuf must outlive the stream: free it after pcap_close. */
+static pcap_t *open_file(const char *file, char **iobuf, char *err, size_t errlen)
 {
 	char pe[PCAP_ERRBUF_SIZE] = "";
 	FILE *fp = strcmp(file, "-") == 0 ? stdin : fopen(file, "rb");
@@ -114,7 +117,12 @@ static pcap_t *open_file(const char *file, char *err, size_t errlen)
 		    strerror(errno));
 		return NULL;
 	}
-	(void)setvbuf(fp, NULL, _IOFBF, FILE_BUFFER); /* on failure the default buffer stays */
+	/* not stdin: it outlives pcap_close (a pipe gives at most 64 KiB per read anyway) */
+	*iobuf = fp == stdin ? NULL : malloc(FILE_BUFFER);
+	if (*iobuf && setvbuf(fp, *iobuf, _IOFBF, FILE_BUFFER) != 0) {
+		free(*iobuf); /* the default buffer stays */
+		*iobuf = NULL;
+	}
 	p = pcap_fopen_offline_with_tstamp_precision(fp, PCAP_TSTAMP_PRECISION_MICRO, pe);
 	if (!p) {
 		say(err, errlen, "cannot read capture file '%s': %s", file, pe);
@@ -179,7 +187,7 @@ struct src *src_open(const struct src_opts *o, char *err, size_t errlen)
 		return NULL;
 	}
 	s->live = o->iface != NULL;
-	s->p = s->live ? open_live(o, err, errlen) : open_file(o->file, err, errlen);
+	s->p = s->live ? open_live(o, err, errlen) : open_file(o->file, &s->iobuf, err, errlen);
 	if (!s->p)
 		goto err;
 	if (o->bpf && o->bpf[0]) {
@@ -298,5 +306,6 @@ void src_close(struct src *s)
 		return;
 	if (s->p)
 		pcap_close(s->p);
+	free(s->iobuf); /* after the stream that used it */
 	free(s);
 }

@@ -138,6 +138,57 @@ static void print_human(FILE *f, const struct scan_result *r)
 		r->alpn == SCANRES_YES ? r->alpn_selected : tri(r->alpn));
 }
 
+/* Adds the groups of l not yet in seen (n_seen of them, at most cap) to seen. */
+static size_t merge_groups(uint16_t *seen, size_t n_seen, size_t cap, const uint16_t *l,
+			   size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		size_t k = 0;
+		while (k < n_seen && seen[k] != l[i])
+			k++;
+		if (k == n_seen && n_seen < cap)
+			seen[n_seen++] = l[i];
+	}
+	return n_seen;
+}
+
+/* One line: target, SNI, versions, suites per version, groups (TLS 1.3 ones first). */
+static void print_one_line(FILE *f, const struct scan_result *r)
+{
+	uint16_t groups[2 * SCANRES_MAX_GROUPS];
+	size_t n_groups = 0;
+	char buf[7];
+	const char *sep = "";
+
+	fprintf(f, "%s%s%s ", r->target, r->sni[0] ? " sni=" : "", r->sni);
+	if (r->has_error) {
+		fprintf(f, " error: %s\n", r->error);
+		return;
+	}
+	for (int v = 0; v < SCANRES_NVER; v++)
+		if (r->ver[v].supported == SCANRES_YES)
+			fprintf(f, " %s", scanres_ver_name((enum scanres_ver)v));
+	fputs("  suites:", f);
+	for (int v = SCANRES_NVER - 1; v >= 0; v--) {
+		if (r->ver[v].supported != SCANRES_YES)
+			continue;
+		fprintf(f, "%s %s %zu", sep, scanres_ver_name((enum scanres_ver)v),
+			v == SCANRES_SSL2 ? r->n_sslv2_specs : r->ver[v].n_suites);
+		sep = ",";
+	}
+	n_groups = merge_groups(groups, n_groups, sizeof(groups) / sizeof(groups[0]), r->groups13,
+				r->n_groups13);
+	n_groups = merge_groups(groups, n_groups, sizeof(groups) / sizeof(groups[0]), r->groups12,
+				r->n_groups12);
+	fputs("  groups:", f);
+	for (size_t i = 0; i < n_groups; i++)
+		fprintf(f, " %s", tls_reg_group_name(groups[i], buf));
+	if (!n_groups)
+		fputs(" -", f);
+	fprintf(f, "  (%u connections, %llu ms)\n", r->connections,
+		(unsigned long long)r->elapsed_ms);
+}
+
 bool cli_scan_out_emit(struct cli_scan_out *o, const struct scan_result *r)
 {
 	char *js = NULL;
@@ -156,6 +207,8 @@ bool cli_scan_out_emit(struct cli_scan_out *o, const struct scan_result *r)
 		fputs(js, o->out);
 		fputc('\n', o->out);
 		fflush(o->out);
+	} else if (o->one_line) {
+		print_one_line(o->out, r);
 	} else {
 		print_human(o->out, r);
 	}

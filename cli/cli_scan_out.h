@@ -16,6 +16,8 @@ struct store;
 
 struct cli_scan_out {
 	bool json;              /* NDJSON on out, else the human summary */
+	bool one_line;          /* the human summary in one line per endpoint: versions, the
+				   number of suites per version, groups (`tlsscope demo`) */
 	FILE *out;              /* stdout */
 	struct store *st;       /* the --db store (borrowed), NULL = none */
 	const char *tool;       /* recorded with each scan, e.g. "tlsscope 0.1.0" */

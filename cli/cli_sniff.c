@@ -19,10 +19,8 @@
  * (store_prune_connections): once before the capture starts, every PRUNE_EVERY seconds
  * while it runs, and once at the end (so rows from an old capture file do not stay).
  *
- * The "tls" object is INTERFACE.md's, in its order, with two additions: "starttls" (the
- * plaintext prelude before TLS: "smtp", ..., "http-connect", "other", or null) and
- * "n_client_hellos". "alerts" holds {"from","level","desc"} objects (as the demo prints them),
- * "anomalies" {"name","from"} objects (from: "client", "server" or "tcp").
+ * The "tls" object, its text line and its rows in the store: cli_sniff_out.h (shared with
+ * `tlsscope demo`).
  */
 #include <getopt.h>
 #include <signal.h>
@@ -30,16 +28,14 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-#include <arpa/inet.h>
 
 #include <jansson.h>
 
 #include "analyzer/store/store.h"
 #include "capture/pseudo.h"
 #include "capture/sensor.h"
-#include "capture/wire/digest.h"
-#include "capture/wire/registry.h"
 #include "cli/cli.h"
+#include "cli/cli_sniff_out.h"
 
 #define CMD "sniff"
 #define GEOIP_MAX 8      /* --geoip files: City, Country, ASN and a few more */
@@ -121,269 +117,28 @@ static void on_signal(int sig)
 		sensor_break(g_sensor);
 }
 
-/* ---- formatting --------------------------------------------------------------------------- */
-
-/* RFC 3339 UTC with microseconds (INTERFACE.md): 2026-11-22T05:00:00.123456Z. */
-static void fmt_ts(uint64_t us, char out[32])
-{
-	time_t s = (time_t)(us / 1000000);
-	struct tm tm;
-	char day[24];
-	if (!gmtime_r(&s, &tm) || !strftime(day, sizeof(day), "%Y-%m-%dT%H:%M:%S", &tm)) {
-		snprintf(out, 32, "1970-01-01T00:00:00.000000Z");
-		return;
-	}
-	snprintf(out, 32, "%s.%06uZ", day, (unsigned)(us % 1000000));
-}
-
-static void fmt_ip(const struct tconn_record *r, const uint8_t *a, char out[INET6_ADDRSTRLEN])
-{
-	if (!inet_ntop(r->family == 6 ? AF_INET6 : AF_INET, a, out, INET6_ADDRSTRLEN))
-		snprintf(out, INET6_ADDRSTRLEN, "?");
-}
-
-/* Bytes from the wire as a JSON string: as they are when valid UTF-8 without NUL, else each
- * byte as the Latin-1 character (NUL as '?'), which is also how tshark shows them. */
-static json_t *wire_string(const uint8_t *p, size_t n)
-{
-	json_t *s = NULL;
-	char *u;
-	size_t k = 0;
-
-	if (!memchr(p, 0, n) && (s = json_stringn((const char *)p, n)))
-		return s;
-	u = malloc(2 * n + 1);
-	if (!u)
-		return NULL;
-	for (size_t i = 0; i < n; i++) {
-		if (p[i] == 0) {
-			u[k++] = '?';
-		} else if (p[i] < 0x80) {
-			u[k++] = (char)p[i];
-		} else {
-			u[k++] = (char)(0xc0 | (p[i] >> 6));
-			u[k++] = (char)(0x80 | (p[i] & 0x3f));
-		}
-	}
-	s = json_stringn(u, k);
-	free(u);
-	return s;
-}
-
-static const char *version_name(uint16_t v, char buf[7])
-{
-	const char *n = tls_reg_version_name(v);
-	if (n)
-		return n;
-	snprintf(buf, 7, "0x%04x", v);
-	return buf;
-}
-
-static const char *downgrade_name(enum tls_downgrade d)
-{
-	switch (d) {
-	case TLS_DOWNGRADE_TLS12: return "TLSv1.2";
-	case TLS_DOWNGRADE_TLS11: return "TLSv1.1";
-	default: return NULL;
-	}
-}
-
-static json_t *str_or_null(const char *s) { return s && *s ? json_string(s) : json_null(); }
-
-static json_t *alpn_offered(const struct tconn_record *r)
-{
-	json_t *a = json_array();
-	for (size_t i = 0; a && i < r->n_alpn; i++)
-		if (json_array_append_new(a, wire_string(r->alpn_bytes + r->alpn_off[i],
-							 r->alpn_len[i])) != 0) {
-			json_decref(a);
-			return NULL;
-		}
-	return a;
-}
-
-static json_t *alerts(const struct tconn_record *r)
-{
-	json_t *a = json_array();
-	for (size_t i = 0; a && i < r->n_alerts; i++) {
-		const struct tconn_alert *x = &r->alerts[i];
-		if (json_array_append_new(a, json_pack("{s:s, s:i, s:i}", "from",
-						       tconn_side_name((enum tconn_side)x->side),
-						       "level", (int)x->level, "desc",
-						       (int)x->desc)) != 0) {
-			json_decref(a);
-			return NULL;
-		}
-	}
-	return a;
-}
-
-static json_t *anomalies(const struct tconn_record *r)
-{
-	json_t *a = json_array();
-	for (size_t i = 0; a && i < r->n_anoms; i++) {
-		const struct tconn_anom *x = &r->anoms[i];
-		if (json_array_append_new(a, json_pack("{s:s, s:s}", "name", tconn_anom_name(x),
-						       "from",
-						       tconn_side_name((enum tconn_side)x->side))) !=
-		    0) {
-			json_decref(a);
-			return NULL;
-		}
-	}
-	return a;
-}
-
-/* The "tls" object of INTERFACE.md. NULL when out of memory. */
-static json_t *record_json(const struct tconn_record *r)
-{
-	char ts[32], cip[INET6_ADDRSTRLEN], sip[INET6_ADDRSTRLEN], vb[7], cb[7];
-	char hex[2 * DIGEST_SHA256_LEN + 1];
-	json_t *o = json_object(), *chain = json_array();
-	const char *pre = tconn_prelude_name(r->prelude);
-	int bad = !o || !chain;
-
-	fmt_ts(r->ts_us, ts);
-	fmt_ip(r, r->client_ip, cip);
-	fmt_ip(r, r->server_ip, sip);
-	for (size_t i = 0; chain && i < r->n_certs; i++)
-		bad |= json_array_append_new(chain, json_string(digest_hex(r->certs[i].sha256,
-									    DIGEST_SHA256_LEN,
-									    hex)));
-	if (bad) {
-		json_decref(o);
-		json_decref(chain);
-		return NULL;
-	}
-	bad |= json_object_set_new(o, "type", json_string("tls"));
-	bad |= json_object_set_new(o, "ts", json_string(ts));
-	bad |= json_object_set_new(o, "client_ip", json_string(cip));
-	bad |= json_object_set_new(o, "client_port", json_integer(r->client_port));
-	bad |= json_object_set_new(o, "server_ip", json_string(sip));
-	bad |= json_object_set_new(o, "server_port", json_integer(r->server_port));
-	bad |= json_object_set_new(o, "sni", r->has_sni ? wire_string(r->sni, r->sni_len)
-						       : json_null());
-	bad |= json_object_set_new(o, "version", r->have_sh ? json_string(version_name(r->version,
-										      vb))
-							   : json_null());
-	bad |= json_object_set_new(o, "cipher", r->have_sh && !r->sh_sslv2
-							? json_string(tls_reg_suite_name(r->cipher, cb))
-							: json_null());
-	bad |= json_object_set_new(o, "alpn_offered", alpn_offered(r));
-	bad |= json_object_set_new(o, "alpn_selected",
-				   r->has_alpn_selected
-					   ? wire_string(r->alpn_selected, r->alpn_selected_len)
-					   : json_null());
-	bad |= json_object_set_new(o, "ja3", str_or_null(r->ja3));
-	bad |= json_object_set_new(o, "ja3s", str_or_null(r->ja3s));
-	bad |= json_object_set_new(o, "ja4", str_or_null(r->ja4));
-	bad |= json_object_set_new(o, "server_cert_sha256",
-				   r->n_certs ? json_string(digest_hex(r->certs[0].sha256,
-								       DIGEST_SHA256_LEN, hex))
-					      : json_null());
-	bad |= json_object_set_new(o, "server_chain_sha256", chain);
-	bad |= json_object_set_new(o, "fallback_scsv", json_boolean(r->fallback_scsv));
-	bad |= json_object_set_new(o, "downgrade_sentinel", str_or_null(downgrade_name(r->downgrade)));
-	bad |= json_object_set_new(o, "resumed", json_boolean(r->resumed));
-	bad |= json_object_set_new(o, "hello_retry_request", json_boolean(r->hello_retry_request));
-	bad |= json_object_set_new(o, "alerts", alerts(r));
-	bad |= json_object_set_new(o, "anomalies", anomalies(r));
-	bad |= json_object_set_new(o, "starttls", pre ? json_string(pre) : json_null());
-	bad |= json_object_set_new(o, "n_client_hellos", json_integer(r->n_client_hellos));
-	if (bad) {
-		json_decref(o);
-		return NULL;
-	}
-	return o;
-}
-
 /* ---- the store ---------------------------------------------------------------------------- */
 
 static bool store_fatal(int rc) { return rc == STORE_ENOTDB || rc == STORE_EIO; }
 
-/* Stores the certificates (once each), the connection with its chain, and its anomalies. */
-static int store_record(struct sniff *s, const struct tconn_record *r, json_t *o)
-{
-	char hexes[STORE_CHAIN_MAX][STORE_SHA256_HEX_SIZE];
-	const char *chain[STORE_CHAIN_MAX];
-	size_t n_chain = 0;
-	char *alpn = NULL, *al = NULL, *an = NULL;
-	int64_t id;
-	int rc = STORE_OK;
-
-	/* the chain as sent, as far as its DER was kept (the store links stored certs only) */
-	for (size_t i = 0; i < r->n_certs && i < STORE_CHAIN_MAX && r->certs[i].der; i++) {
-		rc = store_put_cert(s->st, r->certs[i].der, r->certs[i].len, hexes[n_chain]);
-		if (rc != STORE_OK)
-			return rc;
-		chain[n_chain] = hexes[n_chain];
-		n_chain++;
-	}
-	alpn = json_dumps(json_object_get(o, "alpn_offered"), JSON_COMPACT);
-	al = json_dumps(json_object_get(o, "alerts"), JSON_COMPACT);
-	an = json_dumps(json_object_get(o, "anomalies"), JSON_COMPACT);
-	if (!alpn || !al || !an) {
-		rc = STORE_EIO;
-		s->oom = true;
-		goto out;
-	}
-	struct store_conn c = {
-		.ts = json_string_value(json_object_get(o, "ts")),
-		.client_ip = json_string_value(json_object_get(o, "client_ip")),
-		.client_port = r->client_port,
-		.server_ip = json_string_value(json_object_get(o, "server_ip")),
-		.server_port = r->server_port,
-		.sni = json_string_value(json_object_get(o, "sni")),
-		.version = json_string_value(json_object_get(o, "version")),
-		.cipher = json_string_value(json_object_get(o, "cipher")),
-		.alpn_offered_json = alpn,
-		.alpn_selected = json_string_value(json_object_get(o, "alpn_selected")),
-		.ja3 = json_string_value(json_object_get(o, "ja3")),
-		.ja3s = json_string_value(json_object_get(o, "ja3s")),
-		.ja4 = json_string_value(json_object_get(o, "ja4")),
-		.server_cert_sha256 = json_string_value(json_object_get(o, "server_cert_sha256")),
-		.fallback_scsv = r->fallback_scsv,
-		.downgrade_sentinel = downgrade_name(r->downgrade),
-		.resumed = r->resumed,
-		.hello_retry_request = r->hello_retry_request,
-		.alerts_json = al,
-		.anomalies_json = an,
-		.source = s->source,
-		.chain_sha256 = chain,
-		.chain_len = n_chain,
-	};
-	rc = store_add_connection(s->st, &c, &id);
-	for (size_t i = 0; rc == STORE_OK && i < r->n_anoms; i++) {
-		struct store_anomaly a = {
-			.ref_kind = STORE_REF_CONNECTION,
-			.ref_id = id,
-			.name = tconn_anom_name(&r->anoms[i]),
-			.detail = tconn_side_name((enum tconn_side)r->anoms[i].side),
-			.ts = c.ts,
-		};
-		rc = store_add_anomaly(s->st, &a, NULL);
-	}
-out:
-	free(alpn);
-	free(al);
-	free(an);
-	return rc;
-}
-
-/* --retain: deletes what is older than retain_days before now. Returns the store code (a
- * fatal one is also recorded in s->db_error). when: "" or a prefix for the message. */
+/* --retain: deletes what is older than retain_days before now and commits. Returns the store
+ * code, after printing its message; a fatal one is also recorded in s->db_error. STORE_EBUSY
+ * (another writer held the lock) is only a warning: the next prune tries again. */
 static int prune(struct sniff *s)
 {
-	char cutoff[32];
+	char cutoff[CLI_SNIFF_OUT_TS_SIZE];
 	struct timespec now;
 	struct store_pruned n;
+	int64_t sec;
 	int rc;
 
 	clock_gettime(CLOCK_REALTIME, &now);
-	fmt_ts((uint64_t)(now.tv_sec - (time_t)(s->retain_days * 86400)) * 1000000u +
-		       (uint64_t)now.tv_nsec / 1000u,
-	       cutoff);
+	sec = (int64_t)now.tv_sec - (int64_t)s->retain_days * 86400;
+	cli_sniff_out_ts(sec > 0 ? (uint64_t)sec * 1000000u + (uint64_t)now.tv_nsec / 1000u : 0,
+			 cutoff);
 	rc = store_prune_connections(s->st, cutoff, &n);
+	if (rc == STORE_OK)
+		rc = store_flush(s->st);
 	if (rc == STORE_OK && n.connections + n.anomalies + n.certificates > 0)
 		fprintf(stderr,
 			"tlsscope %s: --retain %lu: deleted %lld connections, %lld anomalies, "
@@ -400,48 +155,34 @@ static int prune(struct sniff *s)
 
 /* ---- callbacks ---------------------------------------------------------------------------- */
 
-static void print_text(const struct tconn_record *r, json_t *o)
-{
-	const char *v = json_string_value(json_object_get(o, "version"));
-	const char *c = json_string_value(json_object_get(o, "cipher"));
-	const char *sni = json_string_value(json_object_get(o, "sni"));
-	const char *pre = tconn_prelude_name(r->prelude);
-	printf("%s %s:%u -> %s:%u %s %s sni=%s ja3=%s ja4=%s%s%s\n",
-	       json_string_value(json_object_get(o, "ts")),
-	       json_string_value(json_object_get(o, "client_ip")), r->client_port,
-	       json_string_value(json_object_get(o, "server_ip")), r->server_port, v ? v : "-",
-	       c ? c : "-", sni ? sni : "-", *r->ja3 ? r->ja3 : "-", *r->ja4 ? r->ja4 : "-",
-	       pre ? " starttls=" : "", pre ? pre : "");
-}
-
 static void on_record(void *ctx, const struct tconn_record *r)
 {
 	struct sniff *s = ctx;
-	json_t *o = record_json(r);
+	size_t n = 0;
+	/* --json alone needs only the line (the fast path); text and --db read the object */
+	char *line = s->json ? cli_sniff_out_line(r, &n) : NULL;
+	json_t *o = s->st || !s->json ? cli_sniff_out_json(r) : NULL;
 
-	if (!o) {
+	if ((s->json && !line) || ((s->st || !s->json) && !o)) {
 		if (!s->oom)
 			fprintf(stderr, "tlsscope %s: out of memory; stopping\n", CMD);
 		s->oom = true;
 		sensor_break(s->sensor);
+		free(line);
+		json_decref(o);
 		return;
 	}
 	if (s->json) {
-		char *line = json_dumps(o, JSON_COMPACT);
-		if (line) {
-			fputs(line, stdout);
-			fputc('\n', stdout);
-			free(line);
-		} else {
-			s->oom = true;
-		}
+		fwrite(line, 1, n, stdout);
+		fputc('\n', stdout);
+		free(line);
 	} else if (!s->st) {
-		print_text(r, o);
+		cli_sniff_out_text(stdout, r, o);
 	}
 	if (s->live)
 		fflush(stdout);
 	if (s->st && !s->db_error) {
-		int rc = store_record(s, r, o);
+		int rc = cli_sniff_out_store(s->st, s->source, r, o, &s->oom);
 		if (rc != STORE_OK) {
 			fprintf(stderr, "tlsscope %s: --db: %s\n", CMD, store_errmsg(s->st));
 			if (store_fatal(rc) || s->oom) {
@@ -520,10 +261,7 @@ static int run(struct sniff *s, struct sensor_opts *o, const char *db)
 		if (!s->st)
 			return cli_fail(se.code == STORE_EIO ? CLI_RUNTIME : CLI_USAGE, CMD,
 					"--db: %s", se.msg);
-		if (s->retain_days && (prune(s) != STORE_OK || store_flush(s->st) != STORE_OK)) {
-			if (!s->db_error)
-				fprintf(stderr, "tlsscope %s: --db: %s\n", CMD,
-					store_errmsg(s->st));
+		if (s->retain_days && prune(s) != STORE_OK && s->db_error) {
 			store_close(s->st);
 			return CLI_RUNTIME;
 		}

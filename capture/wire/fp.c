@@ -21,6 +21,7 @@
 
 #define RENDER_INLINE 2048 /* stack buffer for a fingerprint string */
 #define SORT_INLINE 512    /* cipher + extension codes sorted on the stack */
+#define SORT_INSERTION_MAX 64 /* longer lists are sorted with qsort */
 
 static const char hexdig[] = "0123456789abcdef";
 
@@ -272,6 +273,23 @@ static int cmp_u16(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
+/* Sorts v[0..n) ascending: insertion sort for the short lists of real hellos (qsort's
+ * indirect comparisons cost more there), qsort for long ones (hostile hellos). */
+static void sort_u16(uint16_t *v, size_t n)
+{
+	if (n > SORT_INSERTION_MAX) {
+		qsort(v, n, sizeof(uint16_t), cmp_u16);
+		return;
+	}
+	for (size_t i = 1; i < n; i++) {
+		uint16_t x = v[i];
+		size_t j = i;
+		for (; j > 0 && v[j - 1] > x; j--)
+			v[j] = v[j - 1];
+		v[j] = x;
+	}
+}
+
 static const char *ja4_version(uint16_t v)
 {
 	switch (v) {
@@ -420,14 +438,14 @@ static bool ja4_lists(const struct tls_client_hello *ch, struct ja4_lists *l,
 		if (!tls_is_grease(v))
 			c[l->n_ciphers++] = v;
 	}
-	qsort(c, l->n_ciphers, sizeof(uint16_t), cmp_u16);
+	sort_u16(c, l->n_ciphers);
 	l->ciphers = c;
 	e = c + l->n_ciphers;
 	it = ch_exts(ch);
 	while (ext_next(&it, &t) && l->n_exts < n_ext_all)
 		if (!tls_is_grease(t) && t != TLS_EXT_SERVER_NAME && t != TLS_EXT_ALPN)
 			e[l->n_exts++] = t;
-	qsort(e, l->n_exts, sizeof(uint16_t), cmp_u16);
+	sort_u16(e, l->n_exts);
 	l->exts = e;
 	l->sig_algs = ch->sig_algs;
 	for (size_t i = 0; i < ch->sig_algs.n; i++)

@@ -186,6 +186,112 @@ run 0 sniff -r "$f" --db "$work/s.db" --json
 # ---- --geoip: accepted, not used yet --------------------------------------------------------
 run 0 sniff -r "$f" --json --geoip "$f" && contains "$(cat "$work/err")" "--geoip" "not implemented"
 
+# ---- --pseudonymize KEYFILE: Crypto-PAn on client addresses (issue 3, privacy) -----------------
+# Checked against the plain output of the same capture: every field but client_ip equal, no
+# real client address left, one pseudonym per address (and one address per pseudonym), the
+# same pseudonyms in a second run, other ones under another key, and for every pair of
+# distinct client addresses (IPv4 and IPv6 in sites.pcapng) the pseudonyms share exactly as
+# many leading bits as the addresses: subnets stay subnets.
+fp=$pc/ndpi/pcap/sites.pcapng
+head -c 32 /dev/urandom >"$work/k1" && head -c 32 /dev/urandom >"$work/k2" &&
+	head -c 31 /dev/urandom >"$work/k31" && head -c 33 /dev/urandom >"$work/k33" &&
+	cp "$work/k1" "$work/k1-open" && chmod 600 "$work/k1" "$work/k2" "$work/k31" "$work/k33" &&
+	chmod 644 "$work/k1-open"
+run 2 sniff -r "$fp" --pseudonymize "$work/k31" && contains "$(cat "$work/err")" "31 bytes" "32"
+run 2 sniff -r "$fp" --pseudonymize "$work/k33" && contains "$(cat "$work/err")" "more than 32"
+run 2 sniff -r "$fp" --pseudonymize "$work/k1-open" &&
+	contains "$(cat "$work/err")" "group or others"
+run 2 sniff -r "$fp" --pseudonymize "$work/no-such-key"
+run 2 sniff -r "$fp" --pseudonymize
+run 0 sniff -r "$fp" --json && cp "$work/out" "$work/plain.out"
+run 0 sniff -r "$fp" --json --pseudonymize "$work/k1" && cp "$work/out" "$work/p1.out"
+run 0 sniff -r "$fp" --json --pseudonymize "$work/k1" && cp "$work/out" "$work/p1b.out"
+run 0 sniff -r "$fp" --json --pseudonymize "$work/k2" && cp "$work/out" "$work/p2.out"
+checks=$((checks + 1))
+cmp -s "$work/p1.out" "$work/p1b.out" || fail "--pseudonymize: two runs with one key differ"
+run 0 sniff -r "$fp" --pseudonymize "$work/k1" --db "$work/p.db"
+python3 - "$work/plain.out" "$work/p1.out" "$work/p2.out" "$work/p.db" <<'EOF2' || fail "--pseudonymize"
+import ipaddress, json, sqlite3, sys
+plain, p1, p2 = ([json.loads(l) for l in open(f)] for f in sys.argv[1:4])
+bad = []
+if not (len(plain) == len(p1) == len(p2) > 0):
+    bad.append('counts %d %d %d' % (len(plain), len(p1), len(p2)))
+fwd, back = {}, {}
+for a, b, c in zip(plain, p1, p2):
+    for k in a:
+        if k != 'client_ip' and a[k] != b[k]:
+            bad.append('%s changed: %r -> %r' % (k, a[k], b[k]))
+    ra, pb, pc = (ipaddress.ip_address(x['client_ip']) for x in (a, b, c))
+    if ra.version != pb.version or pb == ra or pc == pb:
+        bad.append('%s -> %s (key 2: %s)' % (ra, pb, pc))
+    fwd.setdefault(ra, set()).add(pb)
+    back.setdefault(pb, set()).add(ra)
+reals = {ipaddress.ip_address(o['client_ip']) for o in plain}
+if any(ipaddress.ip_address(o['client_ip']) in reals for o in p1):
+    bad.append('a real client address is left')
+if any(len(v) != 1 for v in fwd.values()) or any(len(v) != 1 for v in back.values()):
+    bad.append('not one-to-one: %r' % fwd)
+def cpl(x, y):
+    n = 32 if x.version == 4 else 128
+    return n - (int(x) ^ int(y)).bit_length()
+addrs = sorted(fwd, key=lambda a: (a.version, int(a)))
+pairs = 0
+for i, x in enumerate(addrs):
+    for y in addrs[i + 1:]:
+        if x.version != y.version:
+            continue
+        pairs += 1
+        px, py = next(iter(fwd[x])), next(iter(fwd[y]))
+        if cpl(x, y) != cpl(px, py):
+            bad.append('%s %s share %d bits, pseudonyms %s %s %d' % (x, y, cpl(x, y), px, py,
+                                                                    cpl(px, py)))
+if pairs < 20:
+    bad.append('only %d address pairs' % pairs)
+db = {r[0] for r in sqlite3.connect(sys.argv[4]).execute('select client_ip from connections')}
+if db != {str(next(iter(v))) for v in fwd.values()}:
+    bad.append('--db client addresses: %r' % sorted(db))
+for b in bad:
+    print(b)
+sys.exit(1 if bad else 0)
+EOF2
+
+# ---- --retain DAYS: the --db store keeps DAYS days of connections (by ts) ----------------------
+# The corpus captures are years old: with --retain 36500 every connection stays; a later run
+# with --retain 1 deletes those whose ts is older than a day, with their chain links and
+# anomalies, and keeps the ones whose ts the test moved to now, and the certificates they use.
+run 2 sniff -r "$fp" --retain 30 && contains "$(cat "$work/err")" "--db"
+run 2 sniff -r "$fp" --db "$work/r.db" --retain 0
+run 2 sniff -r "$fp" --db "$work/r.db" --retain 1x
+for c in "$pc/ndpi/pcap/tls_cipher_lens.pcap" "$pc/ndpi/pcap/tls_invalid_reads.pcap" "$fp"; do
+	run 0 sniff -r "$c" --db "$work/r.db" --retain 36500 # (the first two: anomalies)
+	grep -q deleted "$work/err" && fail "--retain 36500 deleted something: $(cat "$work/err")"
+done
+checks=$((checks + 1))
+n_all=$(sqlite3 "$work/r.db" 'select count(*) from connections')
+n_certs=$(sqlite3 "$work/r.db" 'select count(*) from certificates')
+# keep every third connection (ts = now), and give every certificate an old first_seen
+sqlite3 "$work/r.db" "update connections set ts = strftime('%Y-%m-%dT%H:%M:%f000Z', 'now')
+	where id % 3 = 0; update certificates set first_seen = '2001-01-01T00:00:00.000000Z'"
+n_keep=$(sqlite3 "$work/r.db" 'select count(*) from connections where id % 3 = 0')
+want_certs=$(sqlite3 "$work/r.db" 'select count(distinct cert_sha256) from conn_certs
+	where conn_id % 3 = 0')
+want_anoms=$(sqlite3 "$work/r.db" "select count(*) from anomalies where ref_kind = 'connection'
+	and ref_id % 3 = 0")
+[ "$n_all" -gt 10 ] && [ "$n_certs" -gt "$want_certs" ] && [ "$want_certs" -gt 0 ] &&
+	[ "$want_anoms" -gt 0 ] && [ "$(sqlite3 "$work/r.db" 'select count(*) from anomalies')" -gt "$want_anoms" ] ||
+	fail "--retain: fixture ($n_all connections, $n_certs certificates, $want_certs kept)"
+run 0 sniff -r "$pc/ja4/pcap/ssh-r.pcap" --db "$work/r.db" --retain 1 &&
+	contains "$(cat "$work/err")" "--retain 1: deleted $((n_all - n_keep)) connections"
+checks=$((checks + 1))
+got=$(sqlite3 "$work/r.db" "select (select count(*) from connections) || ' ' ||
+	(select count(*) from certificates) || ' ' ||
+	(select count(*) from anomalies where ref_kind = 'connection') || ' ' ||
+	(select count(*) from conn_certs where conn_id % 3 != 0) || ' ' ||
+	(select count(*) from connections where ts < strftime('%Y-%m-%dT', 'now', '-1 day'))")
+[ "$got" = "$n_keep $want_certs $want_anoms 0 0" ] ||
+	fail "--retain 1: connections certificates anomalies orphan-links old = $got, want $n_keep $want_certs $want_anoms 0 0"
+[ -z "$(sqlite3 "$work/r.db" 'pragma foreign_key_check')" ] || fail "--retain: foreign keys"
+
 # ---- bad input ---------------------------------------------------------------------------------
 printf 'not a capture' >"$work/bad.pcap"
 run 2 sniff -r "$work/bad.pcap" && contains "$(cat "$work/err")" "tlsscope sniff: "

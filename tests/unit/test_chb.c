@@ -318,7 +318,7 @@ static size_t walk_records(const struct tls_chb *c, const uint8_t *out, size_t l
 	size_t n = 0;
 	*msg_len = 0;
 	if (c->sslv2_format) {
-		uint16_t h;
+		uint16_t h = 0; /* gcc cannot see that a failed assert_true does not return */
 		assert_true(cur_u16(&w, &h));
 		assert_true(h & 0x8000);
 		assert_int_equal(h & 0x7fff, len - 2);

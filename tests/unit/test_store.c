@@ -915,7 +915,7 @@ static void test_prune_connections(void **state)
 	};
 	struct fixture *fx = *state;
 	struct store *st = open_ok(fx->path, 0);
-	char h[N_CERTS][STORE_SHA256_HEX_SIZE], sql[256];
+	char h[N_CERTS][STORE_SHA256_HEX_SIZE], sql[512];
 	int64_t ids[sizeof conns / sizeof conns[0]], ep = 0, scan = 0, scan_anom = 0;
 	int64_t want_anoms = 0, want_conns = 0;
 	struct store_pruned n;
