@@ -357,31 +357,14 @@ def relay_main(a):
 
 # ---- many targets --------------------------------------------------------------------------
 
-NGINX_CONF = '''daemon off;
-master_process off;
-worker_processes 1;
-worker_rlimit_nofile 16384;
-pid %(d)s/nginx.pid;
-error_log %(d)s/error.log crit;
-events { worker_connections 8192; }
-http {
-    access_log off;
-    client_body_temp_path %(d)s/body;
-    proxy_temp_path %(d)s/proxy;
-    fastcgi_temp_path %(d)s/fastcgi;
-    uwsgi_temp_path %(d)s/uwsgi;
-    scgi_temp_path %(d)s/scgi;
-    server {
-%(listen)s
+# the server block of the nginx.conf (lab.nginx_conf) serving every port
+NGINX_SERVER = '''%(listen)s
         ssl_certificate %(w)s/ec.pem;
         ssl_certificate_key %(w)s/ec.key;
         ssl_protocols TLSv1.2 TLSv1.3;
         ssl_ciphers 'HIGH:!aNULL:!MD5';
         ssl_prefer_server_ciphers on;
-        location / { return 200 "bench\\n"; }
-    }
-}
-'''
+        location / { return 200 "bench\\n"; }'''
 
 
 def sh(argv, timeout=30, check=True):
@@ -442,7 +425,8 @@ def bench_many(a):
         os.makedirs(d)
         listen = '\n'.join('        listen %s:%d ssl;' % (sip, base + i) for i in range(n))
         with open(os.path.join(d, 'nginx.conf'), 'w') as f:
-            f.write(NGINX_CONF % {'d': d, 'w': work, 'listen': listen})
+            f.write(lab.nginx_conf(d, NGINX_SERVER % {'w': work, 'listen': listen}, 'crit',
+                                   8192, 16384))
         nginx = subprocess.Popen(['ip', 'netns', 'exec', sns, which('nginx'), '-p', d, '-c',
                                   os.path.join(d, 'nginx.conf'), '-e',
                                   os.path.join(d, 'error.log')],

@@ -9,6 +9,7 @@
 
 #include "capture/pkt.h"
 #include "capture/src.h"
+#include "tests/fuzz/fuzz_util.h"
 
 #define FUZZ_MAX_FRAMES 10000
 
@@ -17,26 +18,11 @@ static volatile unsigned fuzz_sink;
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	char err[512];
 	uint8_t *copy;
-	FILE *fp;
 
-	if (size == 0)
+	struct src *s = fuzz_src_open(data, size, &copy);
+	if (!s)
 		return 0;
-	copy = malloc(size);
-	if (!copy)
-		return 0;
-	memcpy(copy, data, size);
-	fp = fmemopen(copy, size, "rb");
-	if (!fp) {
-		free(copy);
-		return 0;
-	}
-	struct src *s = src_fopen_take(fp, err, sizeof(err));
-	if (!s) {
-		free(copy);
-		return 0;
-	}
 	struct pkt_decoder *d = pkt_decoder_new(src_linktype(s));
 	struct src_frame f;
 	for (int n = 0; d && n < FUZZ_MAX_FRAMES && src_next(s, &f) == SRC_FRAME; n++) {

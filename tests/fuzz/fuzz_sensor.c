@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "capture/sensor.h"
+#include "tests/fuzz/fuzz_util.h"
 
 static volatile unsigned fuzz_sink;
 
@@ -37,24 +38,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct sensor_stats st;
 	struct sensor *s;
 	uint8_t *copy;
-	FILE *fp;
 
-	if (size == 0)
+	struct src *src = fuzz_src_open(data, size, &copy);
+	if (!src)
 		return 0;
-	copy = malloc(size);
-	if (!copy)
-		return 0;
-	memcpy(copy, data, size);
-	fp = fmemopen(copy, size, "rb");
-	if (!fp) {
-		free(copy);
-		return 0;
-	}
-	struct src *src = src_fopen_take(fp, err, sizeof(err));
-	if (!src) {
-		free(copy);
-		return 0;
-	}
 	memset(&o, 0, sizeof(o));
 	o.on_record = on_record;
 	o.flow.max_flows = 64;

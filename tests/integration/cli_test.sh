@@ -17,38 +17,7 @@ case $prog in /*) ;; *) prog=$PWD/$prog ;; esac
 top=$(cd "$(dirname "$0")/../.." && pwd)
 work=$(mktemp -d "${TMPDIR:-/tmp}/cli_test.XXXXXX")
 trap 'rm -rf "$work"' EXIT
-fails=0
-checks=0
-
-fail() {
-	echo "FAIL: $*"
-	fails=$((fails + 1))
-}
-
-# run EXPECTED_STATUS ARGS...: runs the program, keeps stdout/stderr in $out/$err.
-run() {
-	local want=$1
-	shift
-	checks=$((checks + 1))
-	"$prog" "$@" >"$work/out" 2>"$work/err"
-	status=$?
-	out=$(cat "$work/out")
-	err=$(cat "$work/err")
-	if [ "$status" -ne "$want" ]; then
-		fail "tlsscope $* exited $status, want $want; stderr: $err"
-		return 1
-	fi
-	return 0
-}
-
-# contains TEXT WORD...: each WORD occurs in TEXT.
-contains() {
-	local text=$1 w
-	shift
-	for w in "$@"; do
-		case $text in *"$w"*) ;; *) fail "missing '$w' in: ${text:0:300}"; return 1 ;; esac
-	done
-}
+. "$top/tests/integration/lib.sh"
 
 # usage_error CMD ARGS...: exit 2, "tlsscope CMD: ..." on stderr, nothing on stdout.
 usage_error() {

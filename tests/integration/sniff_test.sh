@@ -20,34 +20,7 @@ cleanup() {
 	rm -rf "$work"
 }
 trap cleanup EXIT
-fails=0
-checks=0
-
-fail() {
-	echo "FAIL: $*"
-	fails=$((fails + 1))
-}
-
-run() {
-	local want=$1
-	shift
-	checks=$((checks + 1))
-	"$prog" "$@" >"$work/out" 2>"$work/err"
-	status=$?
-	if [ "$status" -ne "$want" ]; then
-		fail "tlsscope $* exited $status, want $want; stderr: $(head -c 300 "$work/err")"
-		return 1
-	fi
-	return 0
-}
-
-contains() {
-	local text=$1 w
-	shift
-	for w in "$@"; do
-		case $text in *"$w"*) ;; *) fail "missing '$w' in: ${text:0:300}"; return 1 ;; esac
-	done
-}
+. "$top/tests/integration/lib.sh"
 
 # ---- --json against tshark --------------------------------------------------------------------
 # corpus|capture pairs: STARTTLS, SOCKS, CONNECT, TLS 1.3 + HRR, SSLv2 hello, IPv6, many streams

@@ -37,6 +37,7 @@
 #include "capture/wire/fp.h"
 #include "capture/wire/msg.h"
 #include "capture/wire/rec.h"
+#include "tests/unit/corpus_util.h"
 
 #define CORPUS "tests/corpus/handshakes.jsonl"
 #define EXCEPTIONS "tests/corpus/exceptions.tsv"
@@ -126,27 +127,6 @@ static void set_val(struct result *r, enum field f, const char *s)
 	snprintf(r->val[f], VAL_MAX, "%s", s ? s : "");
 }
 
-/* Latin-1 bytes as UTF-8 (how the corpus's tshark values decode non-ASCII). */
-static void latin1_utf8(const uint8_t *p, size_t n, char *out, size_t cap)
-{
-	size_t o = 0;
-	for (size_t i = 0; i < n && o + 3 < cap; i++) {
-		if (p[i] < 0x80) {
-			out[o++] = (char)p[i];
-		} else {
-			out[o++] = (char)(0xc0 | (p[i] >> 6));
-			out[o++] = (char)(0x80 | (p[i] & 0x3f));
-		}
-	}
-	out[o] = '\0';
-}
-
-static void append(char *dst, size_t cap, const char *sep, const char *s)
-{
-	size_t n = strlen(dst);
-	snprintf(dst + n, cap - n, "%s%s", n ? sep : "", s);
-}
-
 static const char *version_name(uint16_t v, char buf[8])
 {
 	switch (v) {
@@ -182,15 +162,15 @@ static void client_fields(struct result *r, const struct tls_client_hello *ch)
 	set_val(r, F_JA4, ja4);
 	set_val(r, F_JA4_R, fp_ja4_r(ch, FP_JA4_TCP, tmp, sizeof(tmp)) ? tmp : NULL);
 	if (ch->sni.p) {
-		latin1_utf8(ch->sni.p, ch->sni.len, tmp, sizeof(tmp));
+		cu_latin1_utf8(ch->sni.p, ch->sni.len, tmp, sizeof(tmp));
 		set_val(r, F_SNI, tmp);
 	}
 	tmp[0] = '\0';
 	for (size_t i = 0; i < ch->n_alpn; i++) {
 		struct tls_bytes a = tls_alpn_at(ch->alpn, i);
 		char one[1024];
-		latin1_utf8(a.p, a.len, one, sizeof(one));
-		append(tmp, sizeof(tmp), ",", one);
+		cu_latin1_utf8(a.p, a.len, one, sizeof(one));
+		cu_append(tmp, sizeof(tmp), one);
 	}
 	set_val(r, F_ALPN_OFFERED, tmp);
 	for (size_t i = 0; i < ch->n_suites; i++)
@@ -268,7 +248,7 @@ static void server_hello_fields(struct result *r, const struct tls_server_hello 
 	snprintf(tmp, sizeof(tmp), "0x%04x", sh->cipher);
 	set_val(r, F_CIPHER, tmp);
 	if (sh->alpn.p) {
-		latin1_utf8(sh->alpn.p, sh->alpn.len, tmp, sizeof(tmp));
+		cu_latin1_utf8(sh->alpn.p, sh->alpn.len, tmp, sizeof(tmp));
 		set_val(r, F_ALPN_SELECTED, tmp);
 	}
 	set_val(r, F_DOWNGRADE, sh->downgrade == TLS_DOWNGRADE_TLS12   ? "tls12"
@@ -292,7 +272,7 @@ static void server_cert_fields(struct result *r, const uint8_t *body, size_t len
 		digest_hex(h, sizeof(h), hex);
 		if (i == 0)
 			set_val(r, F_CERT, hex);
-		append(chain, sizeof(chain), ",", hex);
+		cu_append(chain, sizeof(chain), hex);
 	}
 	set_val(r, F_CHAIN, chain);
 }
@@ -357,17 +337,9 @@ static enum tls_status feed(struct tls_rec *rec, const uint8_t *p, size_t n, enu
 	return st;
 }
 
-struct conn {
-	json_t *line;
-	const char *corpus, *pcap;
-	long long stream;
-	uint8_t *c2s, *s2c;
-	size_t c2s_len, s2c_len;
-};
-
 static uint8_t c_buf[HS_MAX_MSG], s_buf[HS_MAX_MSG];
 
-static void extract_server(const struct conn *k, enum feed_mode m, size_t split,
+static void extract_server(const struct cu_conn *k, enum feed_mode m, size_t split,
 			   struct result *r)
 {
 	static const struct tls_rec_sink sink = { .handshake = on_server_hs,
@@ -383,7 +355,7 @@ static void extract_server(const struct conn *k, enum feed_mode m, size_t split,
 		set_val(r, F_HRR, "false");
 }
 
-static void extract_client(const struct conn *k, enum feed_mode m, size_t split,
+static void extract_client(const struct cu_conn *k, enum feed_mode m, size_t split,
 			   struct result *r)
 {
 	static const struct tls_rec_sink sink = { .handshake = on_client_hs,
@@ -405,25 +377,18 @@ static void extract_client(const struct conn *k, enum feed_mode m, size_t split,
 	set_val(r, F_N_CLIENT_HELLOS, n);
 }
 
-static int cmp_str(const void *a, const void *b)
-{
-	return strcmp(*(const char *const *)a, *(const char *const *)b);
-}
-
 static void finish_alerts(struct result *r)
 {
 	const char *list[ALERTS_MAX];
 	char out[ALERTS_MAX * 32 + 1] = "";
 	for (unsigned i = 0; i < r->n_alerts; i++)
 		list[i] = r->alerts[i];
-	qsort(list, r->n_alerts, sizeof(list[0]), cmp_str);
-	for (unsigned i = 0; i < r->n_alerts; i++)
-		append(out, sizeof(out), ",", list[i]);
+	cu_sorted_join(list, r->n_alerts, out, sizeof(out));
 	set_val(r, F_ALERTS, out);
 }
 
 /* Server first (it decides how the client's CCS is read), then client. */
-static void extract(const struct conn *k, struct result *r)
+static void extract(const struct cu_conn *k, struct result *r)
 {
 	memset(r, 0, sizeof(*r));
 	extract_server(k, FEED_WHOLE, 0, r);
@@ -432,7 +397,7 @@ static void extract(const struct conn *k, struct result *r)
 }
 
 /* Field-by-field equality of two extractions, with a message naming the first difference. */
-static void assert_same(const struct conn *k, const char *how, const struct result *a,
+static void assert_same(const struct cu_conn *k, const char *how, const struct result *a,
 			const struct result *b)
 {
 	for (int f = 0; f < NF; f++) {
@@ -450,136 +415,10 @@ static void assert_same(const struct conn *k, const char *how, const struct resu
 	}
 }
 
-/* ---- expected values ---------------------------------------------------------------------- */
-
-/* tshark's value of a field as our canonical string. Returns false when the key is absent
- * (not compared); *has = false for null, "" and []. */
-static bool expected(json_t *e, enum field f, bool *has, char *out, size_t cap)
-{
-	json_t *v = json_object_get(e, field_name[f]);
-	out[0] = '\0';
-	*has = false;
-	if (!v)
-		return false;
-	if (json_is_string(v)) {
-		snprintf(out, cap, "%s", json_string_value(v));
-	} else if (json_is_boolean(v)) {
-		snprintf(out, cap, "%s", json_is_true(v) ? "true" : "false");
-	} else if (json_is_integer(v)) {
-		snprintf(out, cap, "%lld", (long long)json_integer_value(v));
-	} else if (json_is_array(v) && f == F_ALERTS) {
-		char items[ALERTS_MAX][32];
-		const char *list[ALERTS_MAX];
-		size_t i, n = 0;
-		json_t *a;
-		json_array_foreach(v, i, a) {
-			if (n == ALERTS_MAX)
-				break;
-			snprintf(items[n], 32, "%s:%lld:%lld",
-				 json_string_value(json_object_get(a, "from")),
-				 (long long)json_integer_value(json_object_get(a, "level")),
-				 (long long)json_integer_value(json_object_get(a, "desc")));
-			list[n] = items[n];
-			n++;
-		}
-		qsort(list, n, sizeof(list[0]), cmp_str);
-		for (i = 0; i < n; i++)
-			append(out, cap, ",", list[i]);
-	} else if (json_is_array(v)) {
-		size_t i;
-		json_t *a;
-		json_array_foreach(v, i, a) append(out, cap, ",",
-						   json_is_string(a) ? json_string_value(a) : "?");
-	}
-	*has = out[0] != '\0';
-	return true;
-}
-
-/* ---- exceptions --------------------------------------------------------------------------- */
-
-struct exception {
-	char pcap[256];
-	long long stream;
-	char field[64];
-	bool used;
-};
-
-static struct exception *exc;
-static size_t n_exc;
-
-static void load_exceptions(void)
-{
-	FILE *f = fopen(EXCEPTIONS, "r");
-	char line[4096];
-	assert_non_null(f);
-	while (fgets(line, sizeof(line), f)) {
-		char *pcap = strtok(line, "\t\n"), *stream = strtok(NULL, "\t\n");
-		char *field = strtok(NULL, "\t\n"), *reason = strtok(NULL, "\n");
-		if (!pcap || pcap[0] == '#' || strcmp(pcap, "pcap") == 0)
-			continue;
-		assert_true(stream && field && reason && strlen(reason) > 10);
-		exc = realloc(exc, (n_exc + 1) * sizeof(*exc));
-		assert_non_null(exc);
-		snprintf(exc[n_exc].pcap, sizeof(exc[n_exc].pcap), "%s", pcap);
-		exc[n_exc].stream = atoll(stream);
-		snprintf(exc[n_exc].field, sizeof(exc[n_exc].field), "%s", field);
-		exc[n_exc].used = false;
-		n_exc++;
-	}
-	fclose(f);
-}
-
-static bool excused(const char *pcap, long long stream, const char *field)
-{
-	for (size_t i = 0; i < n_exc; i++) {
-		if (exc[i].stream == stream && strcmp(exc[i].pcap, pcap) == 0 &&
-		    strcmp(exc[i].field, field) == 0) {
-			exc[i].used = true;
-			return true;
-		}
-	}
-	return false;
-}
-
 /* ---- the test ----------------------------------------------------------------------------- */
 
-static uint8_t *unhex(const char *s, size_t *len)
-{
-	size_t n = strlen(s) / 2;
-	uint8_t *p = malloc(n ? n : 1);
-	assert_non_null(p);
-	for (size_t i = 0; i < n; i++) {
-		unsigned v;
-		assert_int_equal(sscanf(s + 2 * i, "%2x", &v), 1);
-		p[i] = (uint8_t)v;
-	}
-	*len = n;
-	return p;
-}
-
-static bool load_conn(json_t *line, struct conn *k)
-{
-	json_t *c2s = json_object_get(line, "c2s"), *s2c = json_object_get(line, "s2c");
-	memset(k, 0, sizeof(*k));
-	k->line = line;
-	k->corpus = json_string_value(json_object_get(line, "corpus"));
-	k->pcap = json_string_value(json_object_get(line, "pcap"));
-	k->stream = json_integer_value(json_object_get(line, "stream"));
-	if (!k->pcap || !json_is_string(c2s) || !json_is_string(s2c))
-		return false;
-	k->c2s = unhex(json_string_value(c2s), &k->c2s_len);
-	k->s2c = unhex(json_string_value(s2c), &k->s2c_len);
-	return true;
-}
-
-static void free_conn(struct conn *k)
-{
-	free(k->c2s);
-	free(k->s2c);
-}
-
 /* STYLE rule 24: one byte at a time, and (sampled) every split point. */
-static void check_splits(const struct conn *k, const struct result *whole, bool every_point,
+static void check_splits(const struct cu_conn *k, const struct result *whole, bool every_point,
 			 struct result *tmp)
 {
 	struct result *r = tmp;
@@ -610,37 +449,27 @@ static void check_splits(const struct conn *k, const struct result *whole, bool 
 
 static void test_corpus(void **state)
 {
-	FILE *f = fopen(CORPUS, "r");
-	char *line = NULL;
-	size_t cap = 0, n_lines = 0, n_cut = 0, n_bad = 0, n_unexcused = 0, n_excused = 0;
+	json_t *all = cu_load_jsonl(CORPUS), *j;
+	struct cu_excs exc;
+	size_t ln, n_lines = json_array_size(all), n_cut = 0, n_bad = 0, n_unexcused = 0, n_excused = 0;
 	size_t n_split_conns = 0, n_split_points = 0;
 	unsigned long matches[NF] = { 0 }, compared[NF] = { 0 }, excused_n[NF] = { 0 };
 	struct result *ours = malloc(sizeof(*ours)), *tmp = malloc(sizeof(*tmp));
 	char *want = malloc(VAL_MAX);
-	ssize_t got;
-	bool failed = false;
+	bool failed;
 	(void)state;
 
-	assert_non_null(f);
 	assert_non_null(ours);
 	assert_non_null(tmp);
 	assert_non_null(want);
-	load_exceptions();
-	/* count lines for the split sample */
-	while ((got = getline(&line, &cap, f)) > 0)
-		n_lines++;
-	rewind(f);
+	cu_excs_load(EXCEPTIONS, &exc);
 	size_t every = n_lines / SPLIT_SAMPLE ? n_lines / SPLIT_SAMPLE : 1;
 
 	printf("mismatches (pcap, stream, field, ours, tshark's):\n");
-	for (size_t ln = 0; (got = getline(&line, &cap, f)) > 0; ln++) {
-		json_error_t err;
-		json_t *j = json_loadb(line, (size_t)got, 0, &err), *e;
-		struct conn k;
+	json_array_foreach(all, ln, j) {
+		struct cu_conn k;
 
-		assert_non_null(j);
-		assert_true(load_conn(j, &k));
-		e = json_object_get(j, "expect");
+		cu_conn_load(j, &k);
 		extract(&k, ours);
 		bool every_point = ln % every == 0 && ln / every < SPLIT_SAMPLE;
 		check_splits(&k, ours, every_point, tmp);
@@ -670,7 +499,7 @@ static void test_corpus(void **state)
 		}
 		for (int fi = 0; fi < NF; fi++) {
 			bool has;
-			if (!expected(e, (enum field)fi, &has, want, VAL_MAX))
+			if (!cu_expected(k.expect, field_name[fi], ALERTS_MAX, &has, want, VAL_MAX))
 				continue;
 			if (field_side[fi] == 'c' && ours->ch == HELLO_CUT)
 				continue;
@@ -683,7 +512,7 @@ static void test_corpus(void **state)
 				matches[fi]++;
 				continue;
 			}
-			bool ok = excused(k.pcap, k.stream, field_name[fi]);
+			bool ok = cu_excs_find_stream(&exc, k.pcap, k.stream, field_name[fi]) != NULL;
 			if (ok) {
 				n_excused++;
 				excused_n[fi]++;
@@ -694,41 +523,29 @@ static void test_corpus(void **state)
 			       k.pcap, k.stream, field_name[fi],
 			       ours->has[fi] ? ours->val[fi] : "null", has ? want : "null");
 		}
-		free_conn(&k);
-		json_decref(j);
+		cu_conn_free(&k);
 	}
-	fclose(f);
 
 	/* raw: matches / compared. The bar applies to agreement once the verified exceptions
 	 * (our answer right, or the capture lacks the data) are counted as agreeing. */
-	printf("\n%-22s %8s %9s %8s %8s %9s\n", "field", "matches", "compared", "raw", "excused",
-	       "verified");
-	for (int fi = 0; fi < NF; fi++) {
-		double d = compared[fi] ? (double)compared[fi] : 1.0;
-		double raw = compared[fi] ? 100.0 * (double)matches[fi] / d : 100.0;
-		double ver = compared[fi] ? 100.0 * (double)(matches[fi] + excused_n[fi]) / d : 100.0;
-		printf("%-22s %8lu %9lu %7.2f%% %8lu %8.2f%%%s\n", field_name[fi], matches[fi],
-		       compared[fi], raw, excused_n[fi], ver,
-		       ver < MIN_AGREEMENT ? "  BELOW 99.5%" : "");
-		if (ver < MIN_AGREEMENT)
-			failed = true;
-	}
+	failed = !cu_agreement_table(field_name, NF, matches, compared, excused_n, NULL,
+				     MIN_AGREEMENT);
 	printf("\n%zu connections, %zu cut ClientHellos (not compared), %zu refused hellos, "
 	       "%zu mismatches excused by %s, %zu not excused\n",
 	       n_lines, n_cut, n_bad, n_excused, EXCEPTIONS, n_unexcused);
 	printf("fed whole and one byte at a time: %zu connections; split at every point: %zu "
 	       "connections, %zu split points; extracted fields identical\n",
 	       n_lines, n_split_conns, n_split_points);
-	for (size_t i = 0; i < n_exc; i++)
-		if (!exc[i].used)
-			printf("stale exception (no longer a mismatch): %s %lld %s\n", exc[i].pcap,
-			       exc[i].stream, exc[i].field);
+	for (size_t i = 0; i < exc.n; i++)
+		if (!exc.v[i].used)
+			printf("stale exception (no longer a mismatch): %s %s %s\n", exc.v[i].pcap,
+			       exc.v[i].where, exc.v[i].field);
 	fflush(stdout);
-	free(line);
+	json_decref(all);
 	free(ours);
 	free(tmp);
 	free(want);
-	free(exc);
+	cu_excs_free(&exc);
 	assert_false(failed);
 	assert_int_equal(n_unexcused, 0);
 }

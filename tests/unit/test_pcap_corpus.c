@@ -39,6 +39,7 @@
 #include "capture/sensor.h"
 #include "capture/wire/digest.h"
 #include "capture/wire/registry.h"
+#include "tests/unit/corpus_util.h"
 
 #define ROOT "tests/pcap"
 #define EXPECTED ROOT "/expected.jsonl"
@@ -126,42 +127,7 @@ static void conns_free(struct conns *c)
 	memset(c, 0, sizeof(*c));
 }
 
-/* Latin-1 bytes as UTF-8 (how tshark's values decode non-ASCII in the expectations). */
-static void latin1_utf8(const uint8_t *p, size_t n, char *out, size_t cap)
-{
-	size_t o = 0;
-	for (size_t i = 0; i < n && o + 3 < cap; i++) {
-		if (p[i] < 0x80) {
-			out[o++] = (char)p[i];
-		} else {
-			out[o++] = (char)(0xc0 | (p[i] >> 6));
-			out[o++] = (char)(0x80 | (p[i] & 0x3f));
-		}
-	}
-	out[o] = '\0';
-}
-
-static void append(char *dst, size_t cap, const char *s)
-{
-	size_t n = strlen(dst);
-	snprintf(dst + n, cap - n, "%s%s", n ? "," : "", s);
-}
-
-static const char *version_name(uint16_t v, char buf[8])
-{
-	const char *n = tls_reg_version_name(v);
-	if (n)
-		return n;
-	snprintf(buf, 8, "0x%04x", v);
-	return buf;
-}
-
 /* ---- our records -------------------------------------------------------------------------- */
-
-static int cmp_name(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
 
 
 struct run {
@@ -174,7 +140,7 @@ static void on_record(void *ctx, const struct tconn_record *r)
 {
 	struct run *run = ctx;
 	struct conn *k = conns_add(run->recs);
-	char tmp[VAL_MAX], one[512], vb[8], cb[7];
+	char tmp[VAL_MAX], vb[8], cb[7], leaf[2 * DIGEST_SHA256_LEN + 1];
 	int af = r->family == 6 ? AF_INET6 : AF_INET;
 
 	snprintf(k->corpus, sizeof(k->corpus), "%s", run->corpus);
@@ -190,23 +156,19 @@ static void on_record(void *ctx, const struct tconn_record *r)
 	set_val(k, F_JA4, r->ja4);
 	set_val(k, F_JA3S, r->ja3s);
 	if (r->has_sni) {
-		latin1_utf8(r->sni, r->sni_len, tmp, sizeof(tmp));
+		cu_latin1_utf8(r->sni, r->sni_len, tmp, sizeof(tmp));
 		set_val(k, F_SNI, tmp);
 	} else {
 		set_val(k, F_SNI, NULL);
 	}
-	tmp[0] = '\0';
-	for (size_t i = 0; i < r->n_alpn; i++) {
-		latin1_utf8(r->alpn_bytes + r->alpn_off[i], r->alpn_len[i], one, sizeof(one));
-		append(tmp, sizeof(tmp), one);
-	}
+	cu_record_alpn(r, tmp, sizeof(tmp));
 	set_val(k, F_ALPN_OFFERED, tmp);
 	set_val(k, F_FALLBACK_SCSV, r->have_ch ? (r->fallback_scsv ? "true" : "false") : NULL);
 	set_val(k, F_HRR, r->hello_retry_request ? "true" : "false");
-	set_val(k, F_VERSION, r->have_sh ? version_name(r->version, vb) : NULL);
+	set_val(k, F_VERSION, r->have_sh ? cu_version_name(r->version, vb) : NULL);
 	set_val(k, F_CIPHER, r->have_sh && !r->sh_sslv2 ? tls_reg_suite_name(r->cipher, cb) : NULL);
 	if (r->has_alpn_selected) {
-		latin1_utf8(r->alpn_selected, r->alpn_selected_len, tmp, sizeof(tmp));
+		cu_latin1_utf8(r->alpn_selected, r->alpn_selected_len, tmp, sizeof(tmp));
 		set_val(k, F_ALPN_SELECTED, tmp);
 	} else {
 		set_val(k, F_ALPN_SELECTED, NULL);
@@ -217,31 +179,10 @@ static void on_record(void *ctx, const struct tconn_record *r)
 	set_val(k, F_RESUMED, r->resumed ? "true" : "false");
 	snprintf(tmp, sizeof(tmp), "%u", r->n_client_hellos);
 	set_val(k, F_N_CH, tmp);
-	{
-		const char *list[TCONN_ALERTS_MAX];
-		char items[TCONN_ALERTS_MAX][32];
-		for (size_t i = 0; i < r->n_alerts; i++) {
-			snprintf(items[i], sizeof(items[i]), "%s:%u:%u",
-				 tconn_side_name((enum tconn_side)r->alerts[i].side),
-				 r->alerts[i].level, r->alerts[i].desc);
-			list[i] = items[i];
-		}
-		qsort(list, r->n_alerts, sizeof(list[0]), cmp_name);
-		tmp[0] = '\0';
-		for (size_t i = 0; i < r->n_alerts; i++)
-			append(tmp, sizeof(tmp), list[i]);
-		set_val(k, F_ALERTS, tmp);
-	}
-	tmp[0] = '\0';
-	for (size_t i = 0; i < r->n_certs; i++) {
-		char hex[2 * DIGEST_SHA256_LEN + 1];
-		digest_hex(r->certs[i].sha256, DIGEST_SHA256_LEN, hex);
-		if (i == 0)
-			set_val(k, F_CERT, hex);
-		append(tmp, sizeof(tmp), hex);
-	}
-	if (!r->n_certs)
-		set_val(k, F_CERT, NULL);
+	cu_record_alerts(r, tmp, sizeof(tmp));
+	set_val(k, F_ALERTS, tmp);
+	cu_record_chain(r, leaf, tmp, sizeof(tmp));
+	set_val(k, F_CERT, leaf);
 	set_val(k, F_CHAIN, tmp);
 }
 
@@ -274,7 +215,7 @@ static void list_captures(const char *base, const char *rel, char ***out, size_t
 		}
 	}
 	closedir(d);
-	qsort(*out, *n, sizeof(**out), cmp_name);
+	qsort(*out, *n, sizeof(**out), cu_cmp_str);
 }
 
 /* ---- expected lines ----------------------------------------------------------------------- */
@@ -292,23 +233,7 @@ static void expected_val(json_t *e, enum field f, struct conn *k)
 	} else if (f == F_N_CH && json_is_integer(v)) {
 		snprintf(out, sizeof(out), "%lld", (long long)json_integer_value(v));
 	} else if (f == F_ALERTS && json_is_array(v)) {
-		const char *list[64];
-		char items[64][32];
-		size_t i, n = 0;
-		json_t *a;
-		json_array_foreach(v, i, a) {
-			if (n == 64)
-				break;
-			snprintf(items[n], sizeof(items[n]), "%s:%lld:%lld",
-				 json_string_value(json_object_get(a, "from")),
-				 (long long)json_integer_value(json_object_get(a, "level")),
-				 (long long)json_integer_value(json_object_get(a, "desc")));
-			list[n] = items[n];
-			n++;
-		}
-		qsort(list, n, sizeof(list[0]), cmp_name);
-		for (i = 0; i < n; i++)
-			append(out, sizeof(out), list[i]);
+		cu_json_alerts(v, CU_LIST_MAX, out, sizeof(out));
 	} else if (f == F_CIPHER && json_is_string(v)) {
 		char cb[7];
 		unsigned long code = strtoul(json_string_value(v), NULL, 16);
@@ -318,27 +243,18 @@ static void expected_val(json_t *e, enum field f, struct conn *k)
 	} else if (json_is_boolean(v)) {
 		snprintf(out, sizeof(out), "%s", json_is_true(v) ? "true" : "false");
 	} else if (json_is_array(v)) {
-		size_t i;
-		json_t *a;
-		json_array_foreach(v, i, a) append(out, sizeof(out),
-						   json_is_string(a) ? json_string_value(a) : "?");
+		cu_json_list(v, out, sizeof(out));
 	}
 	set_val(k, f, out);
 }
 
 static void load_expected(struct conns *lines, size_t *n_quic, size_t *n_noaddr)
 {
-	FILE *f = fopen(EXPECTED, "r");
-	char *line = NULL;
-	size_t cap = 0;
-	ssize_t got;
+	json_t *all = cu_load_jsonl(EXPECTED), *j;
+	size_t i;
 
-	assert_non_null(f);
-	while ((got = getline(&line, &cap, f)) > 0) {
-		json_error_t err;
-		json_t *j = json_loadb(line, (size_t)got, 0, &err);
+	json_array_foreach(all, i, j) {
 		const char *tr, *cip;
-		assert_non_null(j);
 		tr = json_string_value(json_object_get(j, "transport"));
 		cip = json_string_value(json_object_get(j, "client_ip"));
 		if (tr && strcmp(tr, "tcp") != 0) {
@@ -360,62 +276,20 @@ static void load_expected(struct conns *lines, size_t *n_quic, size_t *n_noaddr)
 			for (int fi = 0; fi < NF; fi++)
 				expected_val(j, (enum field)fi, k);
 		}
-		json_decref(j);
 	}
-	free(line);
-	fclose(f);
+	json_decref(all);
 }
 
 /* ---- exceptions --------------------------------------------------------------------------- */
 
-struct exception {
-	char pcap[300];
-	char where[80];
-	char field[64];
-	bool ours;  /* reason "sensor:": our known defect, listed but not agreement */
-	bool used;
-};
-
-static struct exception *exc;
-static size_t n_exc;
-
-static void load_exceptions(void)
-{
-	FILE *f = fopen(EXCEPTIONS, "r");
-	char line[4096];
-	assert_non_null(f);
-	while (fgets(line, sizeof(line), f)) {
-		char *pcap = strtok(line, "\t\n"), *where = strtok(NULL, "\t\n");
-		char *field = strtok(NULL, "\t\n"), *reason = strtok(NULL, "\n");
-		if (!pcap || pcap[0] == '#' || strcmp(pcap, "pcap") == 0)
-			continue;
-		assert_true(where && field && reason && strlen(reason) > 10);
-		exc = realloc(exc, (n_exc + 1) * sizeof(*exc));
-		assert_non_null(exc);
-		snprintf(exc[n_exc].pcap, sizeof(exc[n_exc].pcap), "%s", pcap);
-		snprintf(exc[n_exc].where, sizeof(exc[n_exc].where), "%s", where);
-		snprintf(exc[n_exc].field, sizeof(exc[n_exc].field), "%s", field);
-		exc[n_exc].ours = strncmp(reason, "sensor:", 7) == 0;
-		exc[n_exc].used = false;
-		n_exc++;
-	}
-	fclose(f);
-}
-
 /* The exception listing this difference, or NULL. */
-static const struct exception *excused(const struct conn *k, const char *where,
-				       const char *field)
+static struct cu_excs exc;
+
+static struct cu_exc *excused(const struct conn *k, const char *where, const char *field)
 {
 	char pcap[300];
 	snprintf(pcap, sizeof(pcap), "%s/%s", k->corpus, k->pcap);
-	for (size_t i = 0; i < n_exc; i++) {
-		if (strcmp(exc[i].where, where) == 0 && strcmp(exc[i].pcap, pcap) == 0 &&
-		    strcmp(exc[i].field, field) == 0) {
-			exc[i].used = true;
-			return &exc[i];
-		}
-	}
-	return NULL;
+	return cu_excs_find(&exc, pcap, where, field);
 }
 
 /* ---- matching ----------------------------------------------------------------------------- */
@@ -502,11 +376,11 @@ static void test_pcap_corpus(void **state)
 	unsigned long ours_n[NF] = { 0 };
 	size_t n_ours = 0;
 	struct sensor_stats tot;
-	bool failed = false;
+	bool failed;
 	(void)state;
 
 	memset(&tot, 0, sizeof(tot));
-	load_exceptions();
+	cu_excs_load(EXCEPTIONS, &exc);
 	load_expected(&lines, &n_quic, &n_noaddr);
 	for (size_t c = 0; c < sizeof(corpora) / sizeof(corpora[0]); c++) {
 		char base[256], **files = NULL;
@@ -533,7 +407,7 @@ static void test_pcap_corpus(void **state)
 		char where[32];
 		snprintf(where, sizeof(where), "%lld", l->stream);
 		if (!r) {
-			const struct exception *x = excused(l, where, "record");
+			const struct cu_exc *x = excused(l, where, "record");
 			bool ok = x != NULL;
 			n_missed++;
 			!ok ? n_unexcused++ : x->ours ? n_ours++ : n_excused++;
@@ -554,7 +428,7 @@ static void test_pcap_corpus(void **state)
 				matches[fi]++;
 				continue;
 			}
-			const struct exception *x = excused(l, where, field_name[fi]);
+			const struct cu_exc *x = excused(l, where, field_name[fi]);
 			bool ok = x != NULL;
 			if (!ok) {
 				n_unexcused++;
@@ -577,7 +451,7 @@ static void test_pcap_corpus(void **state)
 		if (r->matched)
 			continue;
 		snprintf(where, sizeof(where), "%s:%u", r->client, r->client_port);
-		const struct exception *x = excused(r, where, "record");
+		const struct cu_exc *x = excused(r, where, "record");
 		bool ok = x != NULL;
 		n_extra++;
 		!ok ? n_unexcused++ : x->ours ? n_ours++ : n_excused++;
@@ -586,18 +460,8 @@ static void test_pcap_corpus(void **state)
 		       r->server_port, r->val[F_JA3], r->val[F_JA3S], r->val[F_SNI]);
 	}
 
-	printf("\n%-22s %8s %9s %8s %8s %9s %7s\n", "field", "matches", "compared", "raw", "excused",
-	       "verified", "ours");
-	for (int fi = 0; fi < NF; fi++) {
-		double d = compared[fi] ? (double)compared[fi] : 1.0;
-		double raw = compared[fi] ? 100.0 * (double)matches[fi] / d : 100.0;
-		double ver = compared[fi] ? 100.0 * (double)(matches[fi] + excused_n[fi]) / d : 100.0;
-		printf("%-22s %8lu %9lu %7.2f%% %8lu %8.2f%% %7lu%s\n", field_name[fi], matches[fi],
-		       compared[fi], raw, excused_n[fi], ver, ours_n[fi],
-		       ver < MIN_AGREEMENT ? "  BELOW 99.5%" : "");
-		if (ver < MIN_AGREEMENT)
-			failed = true;
-	}
+	failed = !cu_agreement_table(field_name, NF, matches, compared, excused_n, ours_n,
+				     MIN_AGREEMENT);
 	printf("\n%zu captures, %llu frames, %llu bytes; %zu tshark TCP lines, %zu records, "
 	       "%zu paired, %zu missed, %zu extra\n",
 	       n_captures, (unsigned long long)tot.frames, (unsigned long long)tot.bytes, lines.n,
@@ -612,14 +476,14 @@ static void test_pcap_corpus(void **state)
 	printf("%zu differences excused by %s (tshark/capture/malformed), %zu listed there as our "
 	       "defects (not counted as agreement), %zu not listed\n",
 	       n_excused, EXCEPTIONS, n_ours, n_unexcused);
-	for (size_t i = 0; i < n_exc; i++)
-		if (!exc[i].used)
-			printf("stale exception (no longer a difference): %s %s %s\n", exc[i].pcap,
-			       exc[i].where, exc[i].field);
+	for (size_t i = 0; i < exc.n; i++)
+		if (!exc.v[i].used)
+			printf("stale exception (no longer a difference): %s %s %s\n", exc.v[i].pcap,
+			       exc.v[i].where, exc.v[i].field);
 	fflush(stdout);
 	conns_free(&lines);
 	conns_free(&recs);
-	free(exc);
+	cu_excs_free(&exc);
 	assert_false(failed);
 	assert_int_equal(n_unexcused, 0);
 }

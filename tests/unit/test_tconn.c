@@ -34,6 +34,7 @@
 #include "capture/wire/bld.h"
 #include "capture/wire/digest.h"
 #include "capture/wire/registry.h"
+#include "tests/unit/corpus_util.h"
 
 #define CORPUS "tests/corpus/handshakes.jsonl"
 #define EXCEPTIONS "tests/corpus/exceptions.tsv"
@@ -186,67 +187,8 @@ static void feed(struct drive *d, int dir, const uint8_t *p, size_t n, enum chun
 
 /* ---- corpus lines -------------------------------------------------------------------------- */
 
-struct conn {
-	json_t *line, *expect;
-	const char *corpus, *pcap;
-	long long stream;
-	uint8_t *c2s, *s2c;
-	size_t c2s_len, s2c_len;
-};
-
-static uint8_t *unhex(const char *s, size_t *len)
-{
-	size_t n = strlen(s) / 2;
-	uint8_t *p = malloc(n ? n : 1);
-	assert_non_null(p);
-	for (size_t i = 0; i < n; i++) {
-		unsigned v;
-		assert_int_equal(sscanf(s + 2 * i, "%2x", &v), 1);
-		p[i] = (uint8_t)v;
-	}
-	*len = n;
-	return p;
-}
-
-static json_t *load_lines(void)
-{
-	json_error_t err;
-	FILE *f = fopen(CORPUS, "r");
-	json_t *all = json_array();
-	char *line = NULL;
-	size_t cap = 0;
-	ssize_t got;
-	assert_non_null(f);
-	while ((got = getline(&line, &cap, f)) > 0) {
-		json_t *j = json_loadb(line, (size_t)got, 0, &err);
-		assert_non_null(j);
-		assert_int_equal(json_array_append_new(all, j), 0);
-	}
-	free(line);
-	fclose(f);
-	return all;
-}
-
-static void conn_load(json_t *j, struct conn *k)
-{
-	memset(k, 0, sizeof(*k));
-	k->line = j;
-	k->expect = json_object_get(j, "expect");
-	k->corpus = json_string_value(json_object_get(j, "corpus"));
-	k->pcap = json_string_value(json_object_get(j, "pcap"));
-	k->stream = json_integer_value(json_object_get(j, "stream"));
-	k->c2s = unhex(json_string_value(json_object_get(j, "c2s")), &k->c2s_len);
-	k->s2c = unhex(json_string_value(json_object_get(j, "s2c")), &k->s2c_len);
-}
-
-static void conn_free(struct conn *k)
-{
-	free(k->c2s);
-	free(k->s2c);
-}
-
 /* The TLS part of a connection, in the order of a real exchange. */
-static void feed_tls(struct drive *d, const struct conn *k, int cdir, enum chunking c)
+static void feed_tls(struct drive *d, const struct cu_conn *k, int cdir, enum chunking c)
 {
 	size_t h = first_hello_end(k->c2s, k->c2s_len);
 	feed(d, cdir, k->c2s, h, c, true);
@@ -297,79 +239,33 @@ static void set_val(struct vals *x, enum field f, const char *s)
 	snprintf(x->v[f], VAL_MAX, "%s", s ? s : "");
 }
 
-static void latin1_utf8(const uint8_t *p, size_t n, char *out, size_t cap)
-{
-	size_t o = 0;
-	for (size_t i = 0; i < n && o + 3 < cap; i++) {
-		if (p[i] < 0x80) {
-			out[o++] = (char)p[i];
-		} else {
-			out[o++] = (char)(0xc0 | (p[i] >> 6));
-			out[o++] = (char)(0x80 | (p[i] & 0x3f));
-		}
-	}
-	out[o] = '\0';
-}
-
-static void append(char *dst, size_t cap, const char *s)
-{
-	size_t n = strlen(dst);
-	snprintf(dst + n, cap - n, "%s%s", n ? "," : "", s);
-}
-
-static int cmp_str(const void *a, const void *b)
-{
-	return strcmp(*(const char *const *)a, *(const char *const *)b);
-}
-
-static void sorted_join(char items[][32], size_t n, char *out, size_t cap)
-{
-	const char *list[64];
-	out[0] = '\0';
-	for (size_t i = 0; i < n && i < 64; i++)
-		list[i] = items[i];
-	qsort(list, n, sizeof(list[0]), cmp_str);
-	for (size_t i = 0; i < n; i++)
-		append(out, cap, list[i]);
-}
-
 /* Our record's fields in the corpus's spelling (cipher as hex, downgrade as tls12...). */
 static void record_vals(const struct tconn_record *r, struct vals *x)
 {
 	static char tmp[VAL_MAX];
-	char one[600], items[TCONN_ALERTS_MAX][32];
+	char vb[8], leaf[2 * DIGEST_SHA256_LEN + 1];
 
 	memset(x->has, 0, sizeof(x->has));
 	set_val(x, F_JA3, r->ja3);
 	set_val(x, F_JA4, r->ja4);
 	if (r->has_sni) {
-		latin1_utf8(r->sni, r->sni_len, tmp, sizeof(tmp));
+		cu_latin1_utf8(r->sni, r->sni_len, tmp, sizeof(tmp));
 		set_val(x, F_SNI, tmp);
 	} else {
 		set_val(x, F_SNI, NULL);
 	}
-	tmp[0] = '\0';
-	for (size_t i = 0; i < r->n_alpn; i++) {
-		latin1_utf8(r->alpn_bytes + r->alpn_off[i], r->alpn_len[i], one, sizeof(one));
-		append(tmp, sizeof(tmp), one);
-	}
+	cu_record_alpn(r, tmp, sizeof(tmp));
 	set_val(x, F_ALPN_OFFERED, tmp);
 	set_val(x, F_FALLBACK_SCSV, r->have_ch ? (r->fallback_scsv ? "true" : "false") : NULL);
 	snprintf(tmp, sizeof(tmp), "%u", r->n_client_hellos);
 	set_val(x, F_N_CLIENT_HELLOS, tmp);
 	set_val(x, F_HRR, r->hello_retry_request ? "true" : "false");
 	set_val(x, F_JA3S, r->ja3s);
-	if (r->have_sh) {
-		const char *n = tls_reg_version_name(r->version);
-		snprintf(tmp, sizeof(tmp), "0x%04x", r->version);
-		set_val(x, F_VERSION, n ? n : tmp);
-	} else {
-		set_val(x, F_VERSION, NULL);
-	}
+	set_val(x, F_VERSION, r->have_sh ? cu_version_name(r->version, vb) : NULL);
 	snprintf(tmp, sizeof(tmp), "0x%04x", r->cipher);
 	set_val(x, F_CIPHER, r->have_sh && !r->sh_sslv2 ? tmp : NULL);
 	if (r->has_alpn_selected) {
-		latin1_utf8(r->alpn_selected, r->alpn_selected_len, tmp, sizeof(tmp));
+		cu_latin1_utf8(r->alpn_selected, r->alpn_selected_len, tmp, sizeof(tmp));
 		set_val(x, F_ALPN_SELECTED, tmp);
 	} else {
 		set_val(x, F_ALPN_SELECTED, NULL);
@@ -377,105 +273,17 @@ static void record_vals(const struct tconn_record *r, struct vals *x)
 	set_val(x, F_DOWNGRADE, r->downgrade == TLS_DOWNGRADE_TLS12   ? "tls12"
 				: r->downgrade == TLS_DOWNGRADE_TLS11 ? "tls11_or_below"
 								      : NULL);
-	tmp[0] = '\0';
-	set_val(x, F_CERT, NULL);
-	for (size_t i = 0; i < r->n_certs; i++) {
-		char hex[2 * DIGEST_SHA256_LEN + 1];
-		digest_hex(r->certs[i].sha256, DIGEST_SHA256_LEN, hex);
-		if (i == 0)
-			set_val(x, F_CERT, hex);
-		append(tmp, sizeof(tmp), hex);
-	}
+	cu_record_chain(r, leaf, tmp, sizeof(tmp));
+	set_val(x, F_CERT, leaf);
 	set_val(x, F_CHAIN, tmp);
-	for (size_t i = 0; i < r->n_alerts; i++)
-		snprintf(items[i], 32, "%s:%u:%u", tconn_side_name((enum tconn_side)r->alerts[i].side),
-			 r->alerts[i].level, r->alerts[i].desc);
-	sorted_join(items, r->n_alerts, tmp, sizeof(tmp));
+	cu_record_alerts(r, tmp, sizeof(tmp));
 	set_val(x, F_ALERTS, tmp);
-}
-
-/* tshark's value; false when the key is absent. */
-static bool expected(json_t *e, enum field f, bool *has, char *out, size_t cap)
-{
-	json_t *v = json_object_get(e, field_name[f]);
-	out[0] = '\0';
-	*has = false;
-	if (!v)
-		return false;
-	if (json_is_string(v)) {
-		snprintf(out, cap, "%s", json_string_value(v));
-	} else if (json_is_boolean(v)) {
-		snprintf(out, cap, "%s", json_is_true(v) ? "true" : "false");
-	} else if (json_is_integer(v)) {
-		snprintf(out, cap, "%lld", (long long)json_integer_value(v));
-	} else if (json_is_array(v) && f == F_ALERTS) {
-		char items[64][32];
-		size_t i, n = 0;
-		json_t *a;
-		json_array_foreach(v, i, a) {
-			if (n == 64)
-				break;
-			snprintf(items[n++], 32, "%s:%lld:%lld",
-				 json_string_value(json_object_get(a, "from")),
-				 (long long)json_integer_value(json_object_get(a, "level")),
-				 (long long)json_integer_value(json_object_get(a, "desc")));
-		}
-		sorted_join(items, n, out, cap);
-	} else if (json_is_array(v)) {
-		size_t i;
-		json_t *a;
-		json_array_foreach(v, i, a) append(out, cap,
-						   json_is_string(a) ? json_string_value(a) : "?");
-	}
-	*has = out[0] != '\0';
-	return true;
-}
-
-/* ---- exceptions (tests/corpus/exceptions.tsv) ---------------------------------------------- */
-
-struct exception {
-	char pcap[256];
-	long long stream;
-	char field[64];
-};
-
-static struct exception *exc;
-static size_t n_exc;
-
-static void load_exceptions(void)
-{
-	FILE *f = fopen(EXCEPTIONS, "r");
-	char line[4096];
-	assert_non_null(f);
-	n_exc = 0;
-	while (fgets(line, sizeof(line), f)) {
-		char *pcap = strtok(line, "\t\n"), *stream = strtok(NULL, "\t\n");
-		char *field = strtok(NULL, "\t\n");
-		if (!pcap || pcap[0] == '#' || strcmp(pcap, "pcap") == 0 || !stream || !field)
-			continue;
-		exc = realloc(exc, (n_exc + 1) * sizeof(*exc));
-		assert_non_null(exc);
-		snprintf(exc[n_exc].pcap, sizeof(exc[n_exc].pcap), "%s", pcap);
-		exc[n_exc].stream = atoll(stream);
-		snprintf(exc[n_exc].field, sizeof(exc[n_exc].field), "%s", field);
-		n_exc++;
-	}
-	fclose(f);
-}
-
-static bool excused(const char *pcap, long long stream, const char *field)
-{
-	for (size_t i = 0; i < n_exc; i++)
-		if (exc[i].stream == stream && strcmp(exc[i].pcap, pcap) == 0 &&
-		    strcmp(exc[i].field, field) == 0)
-			return true;
-	return false;
 }
 
 /* ---- 1. real handshakes --------------------------------------------------------------------- */
 
 /* Runs one connection; returns its single record in *out. */
-static void run_conn(const struct conn *k, int cdir, enum chunking c, struct tconn_record *out,
+static void run_conn(const struct cu_conn *k, int cdir, enum chunking c, struct tconn_record *out,
 		     bool *before_close)
 {
 	struct drive d;
@@ -492,7 +300,7 @@ static void run_conn(const struct conn *k, int cdir, enum chunking c, struct tco
 		*before_close = d.got.before_close[0];
 }
 
-static void assert_same_record(const struct conn *k, const char *how,
+static void assert_same_record(const struct cu_conn *k, const char *how,
 			       const struct tconn_record *a, const struct tconn_record *b)
 {
 	static struct vals va, vb;
@@ -514,24 +322,25 @@ static void assert_same_record(const struct conn *k, const char *how,
 
 static void test_corpus_handshakes(void **state)
 {
-	json_t *all = load_lines(), *j;
+	json_t *all = cu_load_jsonl(CORPUS), *j;
 	size_t i, n_lines = json_array_size(all), n_unexcused = 0, n_excused = 0;
 	size_t n_early = 0, n_bytes = 0;
 	unsigned long matches[NF] = { 0 }, compared[NF] = { 0 }, excused_n[NF] = { 0 };
 	static struct vals ours;
 	static char want[VAL_MAX];
-	bool failed = false;
+	struct cu_excs exc;
+	bool failed;
 	size_t every = n_lines / BYTE_SAMPLE ? n_lines / BYTE_SAMPLE : 1;
 	(void)state;
 
-	load_exceptions();
+	cu_excs_load(EXCEPTIONS, &exc);
 	printf("mismatches (pcap, stream, field, ours, tshark's):\n");
 	json_array_foreach(all, i, j) {
-		struct conn k;
+		struct cu_conn k;
 		struct tconn_record r, r2;
 		bool early;
 
-		conn_load(j, &k);
+		cu_conn_load(j, &k);
 		run_conn(&k, 0, CH_WHOLE, &r, &early);
 		n_early += early;
 		/* the same with one record per chunk, and with the client as the responder */
@@ -553,7 +362,7 @@ static void test_corpus_handshakes(void **state)
 		record_vals(&r, &ours);
 		for (int fi = 0; fi < NF; fi++) {
 			bool has;
-			if (!expected(k.expect, (enum field)fi, &has, want, VAL_MAX))
+			if (!cu_expected(k.expect, field_name[fi], CU_LIST_MAX, &has, want, VAL_MAX))
 				continue;
 			if (!has && !ours.has[fi])
 				continue;
@@ -562,34 +371,23 @@ static void test_corpus_handshakes(void **state)
 				matches[fi]++;
 				continue;
 			}
-			bool ok = excused(k.pcap, k.stream, field_name[fi]);
+			bool ok = cu_excs_find_stream(&exc, k.pcap, k.stream, field_name[fi]) != NULL;
 			ok ? (n_excused++, excused_n[fi]++) : n_unexcused++;
 			printf("  %s%s\t%lld\t%s\tours=%s\ttshark=%s\n", ok ? "" : "NOT EXCUSED: ",
 			       k.pcap, k.stream, field_name[fi], ours.has[fi] ? ours.v[fi] : "null",
 			       has ? want : "null");
 		}
-		conn_free(&k);
+		cu_conn_free(&k);
 	}
-	printf("\n%-22s %8s %9s %8s %8s %9s\n", "field", "matches", "compared", "raw", "excused",
-	       "verified");
-	for (int fi = 0; fi < NF; fi++) {
-		double d = compared[fi] ? (double)compared[fi] : 1.0;
-		double raw = compared[fi] ? 100.0 * (double)matches[fi] / d : 100.0;
-		double ver = compared[fi] ? 100.0 * (double)(matches[fi] + excused_n[fi]) / d : 100.0;
-		printf("%-22s %8lu %9lu %7.2f%% %8lu %8.2f%%%s\n", field_name[fi], matches[fi],
-		       compared[fi], raw, excused_n[fi], ver,
-		       ver < MIN_AGREEMENT ? "  BELOW 99.5%" : "");
-		if (ver < MIN_AGREEMENT)
-			failed = true;
-	}
+	failed = !cu_agreement_table(field_name, NF, matches, compared, excused_n, NULL,
+				     MIN_AGREEMENT);
 	printf("\n%zu connections, one record each in every chunking (%zu also one byte per "
 	       "chunk); %zu emitted at the handshake's end, the others when the flow ended; "
 	       "%zu mismatches excused by %s, %zu not excused\n",
 	       n_lines, n_bytes, n_early, n_excused, EXCEPTIONS, n_unexcused);
 	fflush(stdout);
 	json_decref(all);
-	free(exc);
-	exc = NULL;
+	cu_excs_free(&exc);
 	assert_false(failed);
 	assert_int_equal(n_unexcused, 0);
 }
@@ -752,7 +550,7 @@ static const uint8_t *msg_bytes(const struct msg *m)
 
 static void test_preludes(void **state)
 {
-	json_t *all = load_lines(), *j;
+	json_t *all = cu_load_jsonl(CORPUS), *j;
 	size_t n_pre, i, n_runs = 0;
 	const struct prelude *pre = preludes(&n_pre);
 	/* a sample of connections: TLS 1.2 with a chain, TLS 1.3, HRR, SSLv2 hello, ... */
@@ -761,7 +559,7 @@ static void test_preludes(void **state)
 
 	for (size_t p = 0; p < n_pre; p++) {
 		json_array_foreach(all, i, j) {
-			struct conn k;
+			struct cu_conn k;
 			struct tconn_record plain, r;
 			struct drive d;
 			size_t bytes[2] = { 0, 0 };
@@ -769,7 +567,7 @@ static void test_preludes(void **state)
 
 			if (i % every != 0)
 				continue;
-			conn_load(j, &k);
+			cu_conn_load(j, &k);
 			run_conn(&k, 0, CH_WHOLE, &plain, NULL);
 			for (int cdir = 0; cdir < 2; cdir++) {
 				drive_open(&d, cdir == 0);
@@ -798,7 +596,7 @@ static void test_preludes(void **state)
 				assert_int_equal(r.prelude_bytes[TCONN_SERVER], bytes[1]);
 				n_runs++;
 			}
-			conn_free(&k);
+			cu_conn_free(&k);
 		}
 	}
 	printf("%zu preludes x sample of connections x client as initiator/responder: %zu "
@@ -810,14 +608,14 @@ static void test_preludes(void **state)
 /* A ClientHello pipelined after a command in the same segment (found after the line end). */
 static void test_pipelined_hello(void **state)
 {
-	json_t *all = load_lines();
-	struct conn k;
+	json_t *all = cu_load_jsonl(CORPUS);
+	struct cu_conn k;
 	struct tconn_record plain;
 	struct drive d;
 	static const char cmd[] = "STARTTLS\r\n";
 	(void)state;
 
-	conn_load(json_array_get(all, 0), &k);
+	cu_conn_load(json_array_get(all, 0), &k);
 	run_conn(&k, 0, CH_WHOLE, &plain, NULL);
 	size_t h = first_hello_end(k.c2s, k.c2s_len);
 	uint8_t *seg = malloc(sizeof(cmd) - 1 + h);
@@ -835,7 +633,7 @@ static void test_pipelined_hello(void **state)
 	assert_same_record(&k, "after a pipelined STARTTLS", &plain, &d.got.rec[0]);
 	assert_int_equal(d.got.rec[0].prelude, TCONN_PRE_SMTP);
 	free(seg);
-	conn_free(&k);
+	cu_conn_free(&k);
 	json_decref(all);
 }
 
@@ -843,13 +641,13 @@ static void test_pipelined_hello(void **state)
 
 static void test_midstream(void **state)
 {
-	json_t *all = load_lines(), *j;
+	json_t *all = cu_load_jsonl(CORPUS), *j;
 	size_t i, n_runs = 0;
 	(void)state;
 
 	json_array_foreach(all, i, j) {
-		struct conn k;
-		conn_load(j, &k);
+		struct cu_conn k;
+		cu_conn_load(j, &k);
 		size_t c1 = record_len(k.c2s, k.c2s_len, true);
 		size_t s1 = record_len(k.s2c, k.s2c_len, true);
 		/* offsets inside the first record of each direction */
@@ -872,7 +670,7 @@ static void test_midstream(void **state)
 			}
 			n_runs++;
 		}
-		conn_free(&k);
+		cu_conn_free(&k);
 	}
 	printf("%zu mid-stream starts (offsets 1, 3, 5, 9, 40 in the first record): no record\n",
 	       n_runs);
@@ -937,13 +735,13 @@ static void test_plaintext_flows(void **state)
 /* A server that answers a ClientHello in plaintext: one record, anomaly not_tls (server). */
 static void test_server_not_tls(void **state)
 {
-	json_t *all = load_lines();
-	struct conn k;
+	json_t *all = cu_load_jsonl(CORPUS);
+	struct cu_conn k;
 	struct drive d;
 	static const char resp[] = "HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n";
 	(void)state;
 
-	conn_load(json_array_get(all, 0), &k);
+	cu_conn_load(json_array_get(all, 0), &k);
 	drive_open(&d, true);
 	drive_data(&d, 0, k.c2s, first_hello_end(k.c2s, k.c2s_len));
 	drive_data(&d, 1, (const uint8_t *)resp, sizeof(resp) - 1);
@@ -958,19 +756,19 @@ static void test_server_not_tls(void **state)
 		    strcmp(tconn_anom_name(&r->anoms[i]), "not_tls") == 0)
 			found = true;
 	assert_true(found);
-	conn_free(&k);
+	cu_conn_free(&k);
 	json_decref(all);
 }
 
 /* A fatal alert ends the record at once (before the flow ends); a gap ends a side. */
 static void test_alert_and_gap(void **state)
 {
-	json_t *all = load_lines(), *j;
+	json_t *all = cu_load_jsonl(CORPUS), *j;
 	size_t i, n_alert = 0;
 	(void)state;
 
 	json_array_foreach(all, i, j) {
-		struct conn k;
+		struct cu_conn k;
 		json_t *al = json_object_get(json_object_get(j, "expect"), "alerts");
 		size_t a;
 		json_t *x;
@@ -978,22 +776,22 @@ static void test_alert_and_gap(void **state)
 		json_array_foreach(al, a, x) fatal |= json_integer_value(json_object_get(x, "level")) == 2;
 		if (!fatal)
 			continue;
-		conn_load(j, &k);
+		cu_conn_load(j, &k);
 		struct tconn_record r;
 		bool early;
 		run_conn(&k, 0, CH_WHOLE, &r, &early);
 		assert_true(early);
 		assert_int_equal(r.end, TCONN_END_ALERT);
 		n_alert++;
-		conn_free(&k);
+		cu_conn_free(&k);
 	}
 	assert_true(n_alert > 0);
 
 	/* a gap in the client's stream right after its hello: the record still comes, with
 	 * the anomaly tcp_gap from the client */
-	struct conn k;
+	struct cu_conn k;
 	struct drive d;
-	conn_load(json_array_get(all, 0), &k);
+	cu_conn_load(json_array_get(all, 0), &k);
 	drive_open(&d, true);
 	drive_data(&d, 0, k.c2s, first_hello_end(k.c2s, k.c2s_len));
 	tconn_flow_ops.gap(d.tc, d.user, 0, 100);
@@ -1006,7 +804,7 @@ static void test_alert_and_gap(void **state)
 		found |= strcmp(tconn_anom_name(&d.got.rec[0].anoms[n]), "tcp_gap") == 0 &&
 			 d.got.rec[0].anoms[n].side == TCONN_CLIENT;
 	assert_true(found);
-	conn_free(&k);
+	cu_conn_free(&k);
 	json_decref(all);
 }
 

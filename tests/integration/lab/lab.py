@@ -413,6 +413,30 @@ def gnutls_server(env):
     return s
 
 
+def nginx_conf(d, server, log_level='warn', connections=512, rlimit_nofile=None):
+    """The text of an nginx.conf running one worker in the foreground, its pid, error log
+    (at log_level) and temporary files in directory d, at most connections connections (and
+    rlimit_nofile open files when given), around one server block: server is the block's
+    lines without the braces, indented by 8 spaces. Used by the lab and tests/bench."""
+    return ('daemon off;\nmaster_process off;\nworker_processes 1;\n' +
+            ('worker_rlimit_nofile %d;\n' % rlimit_nofile if rlimit_nofile else '') +
+            '''pid %(d)s/nginx.pid;
+error_log %(d)s/error.log %(level)s;
+events { worker_connections %(conns)d; }
+http {
+    access_log off;
+    client_body_temp_path %(d)s/body;
+    proxy_temp_path %(d)s/proxy;
+    fastcgi_temp_path %(d)s/fastcgi;
+    uwsgi_temp_path %(d)s/uwsgi;
+    scgi_temp_path %(d)s/scgi;
+    server {
+%(server)s
+    }
+}
+''' % {'d': d, 'level': log_level, 'conns': connections, 'server': server})
+
+
 def nginx_server(env):
     w = env.work
     if not shutil.which('nginx') and not os.path.exists('/usr/sbin/nginx'):
@@ -428,21 +452,7 @@ def nginx_server(env):
     os.makedirs(d, exist_ok=True)
     conf = os.path.join(d, 'nginx.conf')
     with open(conf, 'w') as f:
-        f.write('''daemon off;
-master_process off;
-worker_processes 1;
-pid %(d)s/nginx.pid;
-error_log %(d)s/error.log warn;
-events { worker_connections 512; }
-http {
-    access_log off;
-    client_body_temp_path %(d)s/body;
-    proxy_temp_path %(d)s/proxy;
-    fastcgi_temp_path %(d)s/fastcgi;
-    uwsgi_temp_path %(d)s/uwsgi;
-    scgi_temp_path %(d)s/scgi;
-    server {
-        listen 127.0.0.1:%(port)d ssl http2;
+        f.write(nginx_conf(d, '''        listen 127.0.0.1:%(port)d ssl http2;
         ssl_certificate %(w)s/rsa.pem;
         ssl_certificate_key %(w)s/rsa.key;
         ssl_certificate %(w)s/ec.pem;
@@ -453,10 +463,8 @@ http {
         ssl_prefer_server_ciphers on;
         ssl_ecdh_curve %(groups)s;
         ssl_session_tickets on;
-        location / { return 200 "lab\\n"; }
-    }
-}
-''' % {'d': d, 'w': w, 'port': s.port, 'spec': spec, 'cs': cs, 'groups': ':'.join(groups)})
+        location / { return 200 "lab\\n"; }''' % {'w': w, 'port': s.port, 'spec': spec, 'cs': cs,
+                                          'groups': ':'.join(groups)}))
     e = ossl_expect(env, ['TLSv1.2', 'TLSv1.3'], spec, cs, True, groups, alpn='h2')
     s.expect = e
     env.start([nginx, '-p', d, '-c', conf, '-e', os.path.join(d, 'error.log')], s.port, 'nginx')
