@@ -943,7 +943,7 @@ static void test_scan_run(void **state)
 					    B_SILENT, B_TRICKLE, B_RST };
 	static const char *const label[] = { "garbage", "huge record length", "endless records",
 					     "close mid-handshake", "never answers", "trickles",
-					     "reset", "openssl s_server", "refused", "no address" };
+					     "reset", "openssl s_server", "refused" };
 	char words[MAX_JOBS][64], err[256];
 	size_t n = 0;
 	for (size_t i = 0; i < ARRAY_LEN(hostile); i++) {
@@ -952,7 +952,7 @@ static void test_scan_run(void **state)
 	}
 	snprintf(words[n++], sizeof(words[0]), "127.0.0.1:%u", ssl_port);
 	snprintf(words[n++], sizeof(words[0]), "127.0.0.1:%u", free_port());
-	snprintf(words[n++], sizeof(words[0]), "no-such-host.invalid:443");
+	/* No unresolvable name here: looking one up would send a DNS query off the machine. */
 	struct tgt_opts to = { .default_port = 443 };
 	struct tgt_list *l = tgt_list_new(&to);
 	assert_non_null(l);
@@ -995,10 +995,7 @@ static void test_scan_run(void **state)
 			assert_true(g->has_error);
 		}
 	}
-	assert_string_equal(find(&c, words[n - 2])->error, "connection refused");
-	const char *dns = find(&c, words[n - 1])->error;
-	assert_true(strcmp(dns, "no address") == 0 || strcmp(dns, "resolution failed") == 0);
-	assert_int_equal(find(&c, words[n - 1])->connections, 0);
+	assert_string_equal(find(&c, words[n - 1])->error, "connection refused");
 	assert_true(c.saw_final);
 	assert_int_equal(fds_before, fds_after);
 	tgt_list_free(l);
