@@ -4,8 +4,9 @@
 usage: run_tests.py VARIANT -- NAME PROGRAM [ARGS...] [-- NAME PROGRAM [ARGS...]]...
 
 cmocka programs report their case counts ("[  PASSED  ] N test(s)."), other programs count as
-one case. Each program gets a fresh temporary directory in TMPDIR. The last line is
-"VARIANT: N passed, N failed"; the exit status is non-zero when anything failed.
+one case; a program that exits 0 after printing a line starting "SKIP:" (it could not run
+here, e.g. no network namespaces in a chroot) counts as skipped, not passed. Each program gets a fresh temporary directory in TMPDIR. The last line is
+"VARIANT: N passed, N failed, N skipped"; the exit status is non-zero when anything failed.
 """
 import os
 import re
@@ -26,7 +27,7 @@ def main(argv):
             groups.append(cur)
         else:
             cur.append(a)
-    passed = failed = 0
+    passed = failed = skipped = 0
     failures = []
     for name, prog, *args in groups:
         with tempfile.TemporaryDirectory(prefix='tlsscope-test-') as tmp:
@@ -45,20 +46,27 @@ def main(argv):
             dt = time.monotonic() - t0
         ok_n = sum(int(m) for m in re.findall(r'\[  PASSED  \] (\d+) test', out))
         bad_n = sum(int(m) for m in re.findall(r'\[  FAILED  \] (\d+) test', out))
+        skip_n = 0
         if ok_n == 0 and bad_n == 0:
-            ok_n, bad_n = (1, 0) if rc == 0 else (0, 1)
+            if rc == 0 and re.search(r'^SKIP:', out, re.M):
+                skip_n = 1
+            else:
+                ok_n, bad_n = (1, 0) if rc == 0 else (0, 1)
         elif rc != 0 and bad_n == 0:
             bad_n = 1  # crashed or a sanitizer fired after the cases
         passed += ok_n
         failed += bad_n
+        skipped += skip_n
         status = 'ok' if rc == 0 and bad_n == 0 else 'FAIL (exit %d)' % rc
+        if skip_n:
+            status = 'SKIPPED: ' + re.search(r'^SKIP:(.*)$', out, re.M).group(1).strip()
         print('%-8s %-28s %4d passed %3d failed %7.2fs %s' % (variant, name, ok_n, bad_n, dt,
                                                             status))
         if status != 'ok':
             failures.append((name, out))
     for name, out in failures:
         print('\n==== output of %s ====\n%s' % (name, out[-20000:]))
-    print('%s: %d passed, %d failed' % (variant, passed, failed))
+    print('%s: %d passed, %d failed, %d skipped' % (variant, passed, failed, skipped))
     return 1 if failed else 0
 
 
