@@ -1183,6 +1183,11 @@ enum plan_step plan_next(struct plan *p, struct probe_req *req)
 		finish(p);
 		return PLAN_DONE;
 	}
+	/* An endpoint that has failed a probe and never answered TLS gets no new probe while
+	 * others are out: they decide whether it is dead, so a silent server costs one timeout,
+	 * not two (a probe started after the first timeout would run a full timeout of its own). */
+	if (!p->tls_seen && p->early_fails > 0 && p->inflight)
+		return PLAN_WAIT;
 	bool waiting = false;
 	for (size_t i = 0; i < p->n_tasks; i++) {
 		struct task *t = &p->tasks[i];
