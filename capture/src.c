@@ -29,6 +29,9 @@
 
 #include <pcap/pcap.h>
 
+/* Frames read after src_break on a live source at most (the ring's backlog). */
+#define SRC_DRAIN_MAX 100000u
+
 #include "capture/src.h"
 
 #define LINKTYPE_RAW 101
@@ -39,6 +42,8 @@ struct src {
 	char *iobuf;             /* the file's stdio buffer (FILE_BUFFER bytes), or NULL */
 	bool live;
 	volatile sig_atomic_t broken;
+	bool draining;          /* live, after src_break: reading what the ring already holds */
+	unsigned drain_left;
 	uint64_t frames;
 	/* pcap_stat counters are 32-bit and wrap: summed from deltas */
 	uint32_t last_drop, last_ifdrop;
@@ -248,18 +253,45 @@ enum src_next_result src_next(struct src *s, struct src_frame *f)
 	struct pcap_pkthdr *h;
 	const u_char *data;
 
-	if (s->broken)
-		return SRC_EOF;
-	switch (pcap_next_ex(s->p, &h, &data)) {
-	case 1:
-		break;
-	case 0:  /* live: the read timeout expired */
-		return s->broken ? SRC_EOF : SRC_IDLE;
-	case PCAP_ERROR_BREAK:  /* end of file, or src_break */
-		return SRC_EOF;
-	default:
-		say(s->err, sizeof(s->err), "%s", pcap_geterr(s->p));
-		return SRC_ERROR;
+	if (s->broken) {
+		/* Live: the frames the kernel already captured are still delivered (a clean
+		 * shutdown reports every connection that reached the interface), without
+		 * waiting for more: non-blocking reads until the ring is empty, bounded. */
+		if (!s->live)
+			return SRC_EOF;
+		if (!s->draining) {
+			char eb[PCAP_ERRBUF_SIZE];
+			s->draining = true;
+			s->drain_left = SRC_DRAIN_MAX;
+			if (pcap_setnonblock(s->p, 1, eb) != 0)
+				s->drain_left = 0;
+		}
+		int rc = 0;
+		/* The first read after pcap_breakloop reports the break once: read again. */
+		for (int tries = 0; tries < 2 && s->drain_left > 0; tries++) {
+			rc = pcap_next_ex(s->p, &h, &data);
+			if (rc != PCAP_ERROR_BREAK)
+				break;
+		}
+		if (rc != 1 || s->drain_left == 0) {
+			s->drain_left = 0;
+			return SRC_EOF;
+		}
+		s->drain_left--;
+	} else {
+		switch (pcap_next_ex(s->p, &h, &data)) {
+		case 1:
+			break;
+		case 0:  /* live: the read timeout expired */
+			return s->broken ? SRC_EOF : SRC_IDLE;
+		case PCAP_ERROR_BREAK:  /* end of file, or src_break */
+			if (s->broken && s->live)
+				return src_next(s, f); /* drain, see above */
+			return SRC_EOF;
+		default:
+			say(s->err, sizeof(s->err), "%s", pcap_geterr(s->p));
+			return SRC_ERROR;
+		}
 	}
 	s->frames++;
 	f->data = data;

@@ -78,7 +78,9 @@ enum src_next_result {
 enum src_next_result src_next(struct src *s, struct src_frame *f)
 	__attribute__((warn_unused_result));
 
-/* Makes src_next return SRC_EOF soon. Async-signal-safe: call it from SIGINT/SIGTERM. */
+/* Makes src_next return SRC_EOF soon: at once for a file; for a live interface after the
+ * frames the kernel has already captured (read without waiting, at most 100,000).
+ * Async-signal-safe: call it from SIGINT/SIGTERM. */
 void src_break(struct src *s);
 
 /* Drop counters (live: from pcap_stats; file: zero drops). Returns false on error. */

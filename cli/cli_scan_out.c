@@ -129,6 +129,8 @@ static void print_human(FILE *f, const struct scan_result *r)
 	print_list(f, "DHE groups", r->ffdhe12, r->n_ffdhe12, tls_reg_group_name);
 	print_list(f, "signature schemes TLSv1.2", r->sigalgs12, r->n_sigalgs12,
 		   tls_reg_sigscheme_name);
+	print_list(f, "signature schemes TLSv1.3", r->sigalgs13, r->n_sigalgs13,
+		   tls_reg_sigscheme_name);
 	fprintf(f, "  fallback SCSV: %s  downgrade sentinel: %s  secure renegotiation: %s"
 		"  extended master secret: %s  encrypt-then-MAC: %s  session ticket: %s"
 		"  compression: %s  heartbeat: %s  ALPN: %s\n",

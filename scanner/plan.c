@@ -248,6 +248,7 @@ enum task_kind {
 	T_GROUPS12,
 	T_FFDHE,
 	T_SIGALGS,
+	T_SIGALGS13,
 	T_FALLBACK,
 };
 
@@ -275,6 +276,7 @@ struct task {
 	uint16_t suites[MAXC];  /* suites offered by group/ffdhe/sigalgs/fallback hellos */
 	size_t n_suites;
 	bool sent;              /* ffdhe: the PH_DEFAULT hello went out */
+	bool unsure;            /* sigalgs13: a probe got neither a ServerHello nor an alert */
 };
 
 /* What the answers of one version said beyond its suites. */
@@ -300,7 +302,8 @@ struct slot {
 	char name[SCANRES_PROBE_NAME_MAX];
 };
 
-#define NTASKS 12
+#define NTASKS 14
+#define SIG13_CHAINS 2 /* sigalgs13 tasks, each probing every SIG13_CHAINS-th scheme */
 
 struct plan {
 	char host[SCANRES_HOST_MAX], ip[SCANRES_IP_MAX], sni[SCANRES_HOST_MAX];
@@ -428,6 +431,15 @@ static void add_task(struct plan *p, enum task_kind kind, int ver)
 					 t->suites, PLAN_CHUNK);
 		break;
 	}
+	case T_SIGALGS13: {
+		uint16_t all[MAXC];
+		size_t na = plan_sigalgs13(all, MAXC);
+		for (size_t i = (size_t)ver; i < na; i += SIG13_CHAINS)
+			list[n++] = all[i];
+		strike_init(&t->sk, list, n, 1); /* one scheme per hello */
+		t->n_suites = suite_list(SCANRES_TLS13, NULL, 0, NULL, t->suites, MAXC);
+		break;
+	}
 	case T_FFDHE:
 		for (uint16_t g = 0x0100; g <= 0x0104; g++)
 			list[n++] = g;
@@ -485,6 +497,8 @@ struct plan *plan_new(const struct plan_opts *o)
 	add_task(p, T_SIGALGS, 1); /* ECDSA / EdDSA certificates */
 	add_task(p, T_GROUPS12, 0);
 	add_task(p, T_GROUPS13, 0);
+	for (int k = 0; k < SIG13_CHAINS; k++)
+		add_task(p, T_SIGALGS13, k);
 	add_task(p, T_SUITES, SCANRES_SSL3);
 	add_task(p, T_SSL2, 0);
 	add_task(p, T_FFDHE, 0);
@@ -614,6 +628,53 @@ static bool task_hello(struct plan *p, struct task *t, struct plan_hello *h, boo
 		h->n_suites = t->n_suites;
 		h->empty_key_share = true;
 		snprintf(name, name_cap, "groups-TLSv1.3%s", t->phase == PH_ORDER ? "-order" : "");
+		return true;
+	}
+	case T_SIGALGS13: {
+		struct task *e = find_suites(p, SCANRES_TLS13);
+		if (p->r->ver[SCANRES_TLS13].supported != SCANRES_YES) {
+			if (!enum_over(e))
+				*wait = true;
+			return false;
+		}
+		/* the key share, and the only group offered: x25519 when an x25519 share was
+		 * answered without an HRR; else (after the groups13 chain) x25519 or the first
+		 * group it found that we can send a share of */
+		uint16_t ks = 0x001d;
+		if (p->r->tls13_hrr != SCANRES_NO) {
+			struct task *g = NULL;
+			for (size_t i = 0; i < p->n_tasks; i++)
+				if (p->tasks[i].kind == T_GROUPS13)
+					g = &p->tasks[i];
+			if (!enum_over(g)) {
+				*wait = true;
+				return false;
+			}
+			uint16_t acc[MAXC];
+			size_t na = strike_accepted(&g->sk, acc);
+			ks = 0;
+			for (size_t i = 0; i < na && ks != 0x001d; i++)
+				if (plan_key_share_ok(acc[i]) && (!ks || acc[i] == 0x001d))
+					ks = acc[i];
+			if (!ks) {
+				t->unsure = true; /* no group we can send a share of: not measured */
+				return false;
+			}
+		}
+		if (!strike_next(&t->sk))
+			return false;
+		h->version = TLS_V_TLS13;
+		h->suites = t->suites;
+		h->n_suites = t->n_suites;
+		h->sig_algs = t->sk.offered;
+		h->n_sig_algs = 1;
+		h->key_share = ks;
+		h->groups = &t->first;
+		h->n_groups = 1;
+		t->first = ks;
+		char buf[7];
+		snprintf(name, name_cap, "sigalgs-TLSv1.3-%s",
+			 tls_reg_sigscheme_name(t->sk.offered[0], buf));
 		return true;
 	}
 	case T_GROUPS12:
@@ -1018,6 +1079,20 @@ static void task_result(struct plan *p, struct task *t, const struct plan_answer
 	case T_SIGALGS:
 		list_task_result(p, t, a);
 		return;
+	case T_SIGALGS13:
+		/* RFC 8446 §4.4.3: the server signs with a scheme of the client's list, else
+		 * aborts: a ServerHello means it can sign with the one offered scheme */
+		if (a->kind == PLAN_ANS_SH && a->version == TLS_V_TLS13) {
+			if (!strike_accept(&t->sk, t->sk.offered[0]))
+				t->unsure = true;
+		} else {
+			if (a->kind != PLAN_ANS_ALERT)
+				t->unsure = true; /* HRR, close, timeout: no answer to the question */
+			strike_refuse(&t->sk);
+		}
+		if (!strike_next(&t->sk))
+			t->done = true;
+		return;
 	case T_FFDHE:
 		ffdhe_result(p, t, a);
 		return;
@@ -1112,6 +1187,25 @@ static void finish(struct plan *p)
 		else
 			sorted_copy(t->acc, n, dst);
 		*nd = n;
+	}
+	/* TLS 1.3 signature schemes: registry order (the chains interleave it) */
+	bool sig13 = r->ver[SCANRES_TLS13].supported == SCANRES_YES;
+	for (size_t i = 0; i < p->n_tasks; i++) {
+		const struct task *t = &p->tasks[i];
+		if (t->kind == T_SIGALGS13 && (t->unsure || !t->done || t->sk.lo < t->sk.n))
+			sig13 = false;
+	}
+	if (sig13) {
+		uint16_t all[MAXC];
+		size_t na = plan_sigalgs13(all, MAXC);
+		for (size_t k = 0; k < na && r->n_sigalgs13 < SCANRES_MAX_SIGALGS; k++)
+			for (size_t i = 0; i < p->n_tasks; i++) {
+				const struct task *t = &p->tasks[i];
+				ssize_t j = t->kind == T_SIGALGS13 ? strike_index(&t->sk, all[k]) : -1;
+				if (j >= 0 && t->sk.st[j] == ST_ACCEPTED)
+					r->sigalgs13[r->n_sigalgs13++] = all[k];
+			}
+		r->sigalgs13_known = SCANRES_YES;
 	}
 	if (r->n_groups13 == 0 && p->g13_seen && r->ver[SCANRES_TLS13].supported == SCANRES_YES)
 		r->groups13[r->n_groups13++] = p->g13_seen;

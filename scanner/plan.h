@@ -55,8 +55,14 @@
  *             chains, RSA-authenticated and ECDSA-authenticated suites, since a server
  *             whose RSA schemes are all struck may fail rather than switch certificates
  *             (OpenSSL does while rsa_pss_pss_* is offered). DSS certificates are not
- *             covered. TLS 1.3 schemes need a full handshake (CertificateVerify is
- *             encrypted): not here, "sigalgs"."TLSv1.3" is null.
+ *             covered.
+ *   sigalgs13 (after TLS 1.3 is proven) TLS 1.3 hellos offering ONE scheme each, for every
+ *             scheme TLS 1.3 allows in CertificateVerify (plan_sigalgs13), in two chains:
+ *             the server picks its scheme from the ClientHello (RFC 8446 §4.4.3), so a
+ *             ServerHello means it can sign with it, an alert that it cannot. The one group
+ *             offered (key share and supported_groups) is x25519, or, when an x25519 share
+ *             got an HRR, one the groups13 chain found (x25519 first). Any other answer
+ *             (HRR, close) leaves the set unknown (null). Registry order: no server order.
  *   fallback  (after the suite chains) the second-highest version's suites at that
  *             version plus TLS_FALLBACK_SCSV: inappropriate_fallback = enforced.
  * Facts read from answers already there: the downgrade sentinel from the TLS 1.2 suite

@@ -110,7 +110,13 @@ struct plan_hello {
 	const uint16_t *sig_algs;    /* NULL = every registry scheme */
 	size_t n_sig_algs;
 	bool empty_key_share;        /* TLS 1.3: empty client_shares instead of x25519 */
+	uint16_t key_share;          /* TLS 1.3: the key share's group, 0 = x25519; one of
+					plan_key_share_ok */
 };
+
+/* plan_hello can send a key share of group g (x25519, x448, secp256r1/384r1/521r1: the
+ * NIST curves' share is the curve's generator, a valid point). */
+bool plan_key_share_ok(uint16_t g);
 
 /* Keyed per-probe values: HMAC-SHA256(key, label | ip | port | id). */
 void plan_keyed(const uint8_t key[32], const char *label, const char *ip, uint16_t port,
@@ -130,5 +136,7 @@ bool plan_hello(const uint8_t key[32], const char *ip, uint16_t port, const char
 size_t plan_ec_groups(uint16_t *out, size_t cap);      /* TLS <= 1.2 ECDHE curves */
 size_t plan_all_groups(uint16_t *out, size_t cap);     /* every registry group (TLS 1.3) */
 size_t plan_all_sigalgs(uint16_t *out, size_t cap);    /* every registry signature scheme */
+size_t plan_sigalgs13(uint16_t *out, size_t cap);      /* schemes TLS 1.3 allows in
+							  CertificateVerify, registry order */
 
 #endif

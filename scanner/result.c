@@ -335,7 +335,16 @@ static json_t *scan_object(struct enc *e, const struct scan_result *r, bool with
 		} else {
 			put(e, sig, "TLSv1.2", json_null());
 		}
-		put(e, sig, "TLSv1.3", json_null()); /* needs a full handshake: later */
+		if (r->sigalgs13_known == SCANRES_YES) {
+			json_t *a = json_array();
+			char buf[7];
+			for (size_t i = 0; a && i < r->n_sigalgs13; i++)
+				push(e, a, json_string(tls_reg_sigscheme_name(r->sigalgs13[i], buf)));
+			put(e, sig, "TLSv1.3", a);
+		} else {
+			put(e, sig, "TLSv1.3", json_null());
+		}
+		put(e, sig, "TLSv1.3_order", json_null()); /* one scheme per hello: no order */
 	}
 	json_t *f = json_object();
 	put(e, o, "features", f);

@@ -124,6 +124,11 @@ struct scan_result {
 	uint16_t sigalgs12[SCANRES_MAX_SIGALGS];
 	size_t n_sigalgs12;
 	enum scanres_tri sigalgs12_known;     /* NULL: not measurable (no TLS 1.2 (EC)DHE) */
+	/* TLS 1.3 signature schemes (one scheme offered per hello: a ServerHello = the server
+	 * can sign with it); registry order, the server's order is not known */
+	uint16_t sigalgs13[SCANRES_MAX_SIGALGS];
+	size_t n_sigalgs13;
+	enum scanres_tri sigalgs13_known;     /* NULL: no TLS 1.3, or a probe got no answer */
 
 	/* behaviour */
 	enum scanres_tri fallback_scsv;       /* inappropriate_fallback on a lower version + SCSV */
@@ -195,7 +200,7 @@ uint16_t scanres_ver_code(enum scanres_ver v);
  * Extra fields: "groups_detail" {"TLSv1.3":[...], "TLSv1.3_server_order":..,
  * "TLSv1.2":[...], "TLSv1.2_server_order":.., "ffdhe":[...], "ffdhe_negotiated":..,
  * "dhe":[{"bits":2048,"prime":"modp2048"|null}], "tls13_hello_retry":..}, "sigalgs" {"TLSv1.2":[...]|null,
- * "TLSv1.3":null}, "features" {"secure_renegotiation", "extended_master_secret",
+ * "TLSv1.3":[...]|null, "TLSv1.3_order":null (registry order, not the server's)}, "features" {"secure_renegotiation", "extended_master_secret",
  * "encrypt_then_mac", "session_ticket", "heartbeat", "compression", "ocsp_stapling", "alpn"
  * (selected name or null), "version":..., "downgrade_sentinel_tls11"}, "version_intolerance"
  * [names], "selected_instead" {"TLSv1.2":"TLSv1.0"}, "order_checked" {"TLSv1.2":N},

@@ -182,6 +182,16 @@ livep_pid=$last_pid
 start tcpdump "$nsc" tcpdump -i veth-c -n -s 0 -U -Z root -w "$work/live.pcap"
 tcpdump_pid=$last_pid
 wait_sock "$live_pid" && wait_sock "$livep_pid" && wait_sock "$tcpdump_pid" || exit 1
+# An open packet socket is not yet a running capture: plain TCP connections (no TLS, so no
+# record) until tcpdump has written packets, then a moment for the sniffers started earlier.
+for _ in $(seq 50); do
+	ip netns exec "$nsc" timeout 1 bash -c "exec 3<>/dev/tcp/$ips/4434" 2>/dev/null
+	[ "$(stat -c %s "$work/live.pcap" 2>/dev/null || echo 0)" -gt 200 ] && break
+	sleep 0.2
+done
+[ "$(stat -c %s "$work/live.pcap" 2>/dev/null || echo 0)" -gt 200 ] ||
+	{ fail "the captures did not start within 10 s"; exit 1; }
+sleep 0.5
 
 # ---- client runs: one TLS connection each, every one with its own SNI ---------------------------
 # runs.tsv: sni, server port, client address, tool, version and suite as the tool reported

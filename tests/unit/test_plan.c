@@ -62,6 +62,8 @@ struct model {
 	bool group_order;             /* TLS 1.2 curve choice by the server's order */
 	uint16_t sigs[16];            /* TLS 1.2 signature schemes (server's order) */
 	size_t n_sigs;
+	uint16_t sigs13[16];          /* TLS 1.3 CertificateVerify schemes it can sign with */
+	size_t n_sigs13;
 	bool fallback;                /* enforces TLS_FALLBACK_SCSV */
 	bool sentinel;                /* sets the RFC 8446 downgrade sentinels */
 	bool close_above;             /* closes on a hello above its highest version (intolerant) */
@@ -309,6 +311,16 @@ static void model_answer(const struct model *m, const struct probe_req *req, str
 			free(h);
 			return;
 		}
+		/* RFC 8446 §4.4.3: no offered scheme it can sign with = handshake_failure
+		 * (after the key share: an HRR comes first) */
+		bool can_sign = false;
+		for (size_t i = 0; i < m->n_sigs13; i++)
+			can_sign = can_sign || offered16(ch->sig_algs, m->sigs13[i]);
+		if (!hrr && !can_sign) {
+			alert(a, 40);
+			free(h);
+			return;
+		}
 		if (hrr)
 			memcpy(random, hrr_random, 32);
 	} else {
@@ -543,8 +555,16 @@ static void check_model(const struct model *m, const struct scan_result *r)
 		assert_int_equal(r->n_groups13, m->n_groups);
 		/* the HRR group is chosen in the server's order */
 		assert_memory_equal(r->groups13, m->groups, m->n_groups * sizeof(uint16_t));
+		/* the model's TLS 1.3 schemes, in registry order (ascending code point here) */
+		uint16_t s13[16];
+		memcpy(s13, m->sigs13, m->n_sigs13 * sizeof(uint16_t));
+		sorted(s13, m->n_sigs13);
+		assert_int_equal(r->sigalgs13_known, SCANRES_YES);
+		assert_int_equal(r->n_sigalgs13, m->n_sigs13);
+		assert_memory_equal(r->sigalgs13, s13, m->n_sigs13 * sizeof(uint16_t));
 	} else {
 		assert_int_equal(r->n_groups13, 0);
+		assert_int_equal(r->sigalgs13_known, SCANRES_NULL);
 	}
 	int maxv = -1, n_vers = 0;
 	for (int v = SCANRES_SSL3; v <= SCANRES_TLS13; v++)
@@ -609,6 +629,7 @@ static const struct model models[] = {
 		.suites13 = { 0x1302, 0x1303, 0x1301 }, .n_suites13 = 3,
 		.groups = { 0x001d, 0x0017, 0x0018 }, .n_groups = 3,
 		.sigs = { 0x0804, 0x0401, 0x0403 }, .n_sigs = 3,
+		.sigs13 = { 0x0806, 0x0804, 0x0805, 0x0403 }, .n_sigs13 = 4, /* RSA + P-256 */
 		.fallback = true, .sentinel = true, .ems = true, .reneg = true, .ticket = true,
 	},
 	{
@@ -626,6 +647,7 @@ static const struct model models[] = {
 		.versions = 1u << SCANRES_TLS13,
 		.suites13 = { 0x1301, 0x1302 }, .n_suites13 = 2, .server_order = true,
 		.groups = { 0x0018 }, .n_groups = 1,
+		.sigs13 = { 0x0503 }, .n_sigs13 = 1, /* a P-384 key */
 	},
 	{
 		.name = "TLS 1.0 only, closes on higher versions, no SCSV",
@@ -677,8 +699,10 @@ static void test_plan_cost(void **state)
 	struct scan_result *r = scan_model(&models[0], 4, IN_ORDER, 0);
 	/* TLS 1.2: 5 accepted + 3 refusing chunks + 1 order test; TLS 1.3: 3 + 1 + 1;
 	 * lower versions: 1 each (SSLv3: 2 chunks); SSLv2 1; groups 1.3: 3 + 1 + 1;
-	 * groups 1.2: 3 + 1 + 1; sigalgs: RSA 2 + 1, ECDSA 1 + 1; fallback 1 */
-	assert_true(r->connections <= 45);
+	 * groups 1.2: 3 + 1 + 1; sigalgs: RSA 2 + 1, ECDSA 1 + 1; fallback 1; TLS 1.3
+	 * signature schemes: one per TLS 1.3 scheme of the registry */
+	uint16_t s13[64];
+	assert_true(r->connections <= 45 + plan_sigalgs13(s13, 64));
 	assert_int_equal(r->connections, r->n_probes);
 	scanres_free(r);
 }

@@ -73,6 +73,17 @@ SIGALG_CANDIDATES = ['rsa_pkcs1_sha1', 'ecdsa_sha1', 'rsa_pkcs1_sha256', 'rsa_pk
                      'ecdsa_secp521r1_sha512', 'rsa_pss_rsae_sha256', 'rsa_pss_rsae_sha384',
                      'rsa_pss_rsae_sha512', 'rsa_pss_pss_sha256', 'rsa_pss_pss_sha384',
                      'rsa_pss_pss_sha512', 'ed25519', 'ed448']
+# TLS 1.3 CertificateVerify schemes (RFC 8446 §4.2.3) by certificate key, as OpenSSL 3.0
+# and GnuTLS 3.7 sign with them: an rsaEncryption key signs RSASSA-PSS (rsae, any of the
+# three hashes: a 2048-bit key fits SHA-512), an RSASSA-PSS key the pss_pss schemes, an EC
+# key only the scheme of its curve (TLS 1.3 binds curve and hash), EdDSA keys their own.
+TLS13_SIG_BY_KEY = {
+    'rsaEncryption': ['rsa_pss_rsae_sha256', 'rsa_pss_rsae_sha384', 'rsa_pss_rsae_sha512'],
+    'rsassaPss': ['rsa_pss_pss_sha256', 'rsa_pss_pss_sha384', 'rsa_pss_pss_sha512'],
+    'prime256v1': ['ecdsa_secp256r1_sha256'], 'secp384r1': ['ecdsa_secp384r1_sha384'],
+    'secp521r1': ['ecdsa_secp521r1_sha512'], 'ED25519': ['ed25519'], 'ED448': ['ed448']}
+# the TLS 1.3 schemes s_client can offer one at a time (OpenSSL names = IANA names)
+SIGALG13_CANDIDATES = sorted({a for l in TLS13_SIG_BY_KEY.values() for a in l})
 CLIENT_LEGACY = 'ALL:COMPLEMENTOFALL:@SECLEVEL=0'
 CLIENT_SIGNED = 'aRSA:aECDSA:!kRSA:@SECLEVEL=0'   # (EC)DHE with a signature
 
@@ -96,6 +107,16 @@ def load_iana():
             if row['Value'].isdigit():
                 groups[row['Description'].split(' ')[0]] = int(row['Value'])
     return suites, groups
+
+
+def load_iana_sigschemes():
+    """IANA signature scheme name -> code point."""
+    out = {}
+    with open(os.path.join(TOP, 'data', 'iana-tls-signaturescheme.csv'), newline='') as f:
+        for row in csv.DictReader(f):
+            if re.fullmatch(r'0x[0-9A-Fa-f]{4}', row['Value']):
+                out[row['Description']] = int(row['Value'], 16)
+    return out
 
 
 # ---- processes --------------------------------------------------------------------------
@@ -283,6 +304,7 @@ class Server:
         self.port = None
         self.expect = {}
         self.checks = []      # (what, ok, detail): confirmations against the running server
+        self.certs = ('rsa.pem', 'ec.pem')   # every lab server is started with both
 
     def confirm(self, what, ok, detail=''):
         self.checks.append((what, bool(ok), detail))
@@ -479,6 +501,28 @@ def group_candidates(configured, tls13):
     return [g for g in configured if g in GROUP_TOOLS] + others[:2]
 
 
+def cert_key_kind(env, path):
+    """A certificate's key kind as openssl x509 -text names it: rsaEncryption, rsassaPss,
+    ED25519, ED448, or the curve of an EC key (prime256v1, secp384r1, ...)."""
+    rc, out = env.run(['openssl', 'x509', '-in', path, '-noout', '-text'])
+    alg = re.search(r'Public Key Algorithm: (\S+)', out)
+    if rc != 0 or not alg:
+        raise LabError('cannot read the key of %s:\n%s' % (path, out))
+    if alg.group(1) == 'id-ecPublicKey':
+        return re.search(r'ASN1 OID: (\S+)', out).group(1)
+    return alg.group(1)
+
+
+def expected_sigalgs13(env, s):
+    """The TLS 1.3 schemes server s can sign with, from its certificates' keys, in IANA
+    code point order (the scanner reports registry order: it cannot see the server's)."""
+    codes = load_iana_sigschemes()
+    want = set()
+    for c in s.certs:
+        want |= set(TLS13_SIG_BY_KEY[cert_key_kind(env, os.path.join(env.work, c))])
+    return sorted(want, key=lambda a: codes[a])
+
+
 def confirm_jobs(env, s):
     """The client runs that check server s's configuration, as (function, args) jobs."""
     e = s.expect
@@ -507,6 +551,13 @@ def confirm_jobs(env, s):
     if e.get('tls12') and e['protocols']['TLSv1.2']:
         for a in SIGALG_CANDIDATES:
             job(check_sigalg, env, s, a)
+    # TLS 1.3 signature schemes, one at a time: expected from the keys, confirmed by s_client
+    if e['protocols']['TLSv1.3']:
+        e['sigalgs13'] = expected_sigalgs13(env, s)
+        for a in SIGALG13_CANDIDATES:
+            job(check_sigalg13, env, s, a)
+    else:
+        e['sigalgs13'] = None
     job(check_behaviour, env, s)
     return jobs
 
@@ -630,6 +681,13 @@ def check_sigalg(env, s, a):
     name = {'rsa_pkcs1_sha1': 'RSA+SHA1', 'ecdsa_sha1': 'ECDSA+SHA1'}.get(a, a)
     ver, c, out = s_client(env, s.port, ['-tls1_2', '-cipher', CLIENT_SIGNED, '-sigalgs', name])
     s.sigalgs[a] = ver is not None
+
+
+def check_sigalg13(env, s, a):
+    exp = a in s.expect['sigalgs13']
+    ver, c, out = s_client(env, s.port, ['-tls1_3', '-sigalgs', a])
+    ok = ver is not None
+    s.confirm('TLS 1.3 signature scheme %s' % a, ok == exp, 'client %s, expected %s' % (ok, exp))
 
 
 def check_behaviour(env, s):
@@ -786,6 +844,9 @@ def compare(s, r):
     c.eq('downgrade_sentinel', r.get('downgrade_sentinel'), e['downgrade_sentinel'])
     c.eq('sigalgs TLSv1.2 (set)', sorted(r.get('sigalgs', {}).get('TLSv1.2') or []) or None,
          e['sigalgs12'] or None)
+    sg = r.get('sigalgs') or {}
+    c.eq('sigalgs TLSv1.3 (registry order)', sg.get('TLSv1.3'), e['sigalgs13'])
+    c.eq('sigalgs TLSv1.3_order', sg.get('TLSv1.3_order', 'missing'), None)
     f = r.get('features') or {}
     if e.get('features'):
         for k, want in e['features'].items():
