@@ -223,8 +223,8 @@ int store_add_probe_evidence(struct store *st, const struct store_probe *p,
                              int64_t *id) STORE_WUR;
 
 /*
- * Store a certificate's DER once, keyed by its SHA-256 (computed here with
- * OpenSSL). Storing the same DER again changes nothing (first_seen stays).
+ * Store a certificate's DER once, keyed by its SHA-256 (computed here through
+ * capture/wire/digest.h). Storing the same DER again changes nothing (first_seen stays).
  * der/len: the DER bytes, len > 0; read during the call only.
  * sha256_hex: receives the lowercase hex SHA-256 (NUL-terminated); may be NULL.
  * Returns STORE_OK, STORE_EINVAL, STORE_EBUSY or a fatal code.

@@ -13,7 +13,7 @@
  */
 #include <string.h>
 
-#include <openssl/evp.h>
+#include "capture/wire/digest.h"
 
 #include "store_int.h"
 
@@ -265,13 +265,10 @@ int store_add_probe_evidence(struct store *st, const struct store_probe *p, int6
 int store_put_cert(struct store *st, const unsigned char *der, size_t len,
                    char sha256_hex[STORE_SHA256_HEX_SIZE])
 {
-	static const char hexdigits[] = "0123456789abcdef";
-	unsigned char md[EVP_MAX_MD_SIZE];
-	unsigned int mdlen = 0;
+	uint8_t md[DIGEST_SHA256_LEN];
 	char hex[STORE_SHA256_HEX_SIZE];
 	char now[STORE_TS_SIZE];
 	sqlite3_stmt *s;
-	unsigned int i;
 	int ret, rc = SQLITE_OK;
 
 	if (!st)
@@ -280,13 +277,9 @@ int store_put_cert(struct store *st, const unsigned char *der, size_t len,
 		return store_i_fail(st, STORE_EINVAL, "store_put_cert: empty DER");
 	if (st->fatal)
 		return st->fatal;
-	if (EVP_Digest(der, len, md, &mdlen, EVP_sha256(), NULL) != 1 || mdlen != 32)
-		return store_i_fail(st, STORE_EIO, "store_put_cert: SHA-256 failed (OpenSSL)");
-	for (i = 0; i < mdlen; i++) {
-		hex[2 * i] = hexdigits[md[i] >> 4];
-		hex[2 * i + 1] = hexdigits[md[i] & 0x0f];
-	}
-	hex[64] = '\0';
+	/* The project's one digest interface (capture/wire/digest.h, OpenSSL underneath). */
+	digest_sha256(der, len, md);
+	digest_hex(md, sizeof(md), hex);
 
 	if ((ret = store_i_wbegin(st)) != STORE_OK)
 		return ret;
