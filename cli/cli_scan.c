@@ -1,8 +1,9 @@
 /*
  * tlsscope scan: option parsing and validation, then the scan (scanner/scan.h) of every
  * endpoint, each result printed and stored as it arrives (cli_scan_out.h).
- * --ca-file and --pins are validated but not used yet: the certificate probe is the next
- * issue; --fail-on needs findings, which `scan` does not compute yet (exit 0 or 3).
+ * --ca-file and --pins feed the certificate handshakes (scanner/certs.h); a pins file or a
+ * CA file that cannot be read is an input error (exit 2). --fail-on needs findings, which
+ * `scan` does not compute yet (exit 0 or 3).
  */
 #include <errno.h>
 #include <getopt.h>
@@ -13,6 +14,8 @@
 #include "cli/cli.h"
 #include "cli/cli_scan_out.h"
 #include "cli/cli_target.h"
+#include "scanner/certs.h"
+#include "scanner/pins.h"
 #include "scanner/scan.h"
 #include "scanner/starttls.h"
 #include "scanner/target.h"
@@ -96,6 +99,7 @@ static int run_scan(char **targets, int n, const struct tgt_opts *to,
 	struct store *st = NULL;
 	if (!l)
 		return cli_fail(CLI_RUNTIME, CMD, "out of memory");
+	/* targets first: their errors are the likelier ones */
 	for (int i = 0; i < n; i++) {
 		int rc = tgt_list_add(l, targets[i], err, sizeof(err));
 		if (rc != TGT_OK) {
@@ -211,7 +215,18 @@ int cli_scan(int argc, char **argv)
 		if (!cli_check_target(CMD, argv[i]))
 			return CLI_USAGE;
 
-	(void)ca_file, (void)pins, (void)fail_on; /* certificate probe, findings: later */
+	(void)fail_on; /* findings: the analyzer's */
+	char err[512];
+	struct pins *pin_set = NULL;
+	if (pins && !(pin_set = pins_load(pins, err, sizeof(err))))
+		return cli_usage_error(CMD, "--pins: %s", err);
+	struct certs_env *env = certs_env_new(ca_file, pin_set, "tlsscope/" TLSSCOPE_VERSION, err,
+					      sizeof(err));
+	if (!env) {
+		pins_free(pin_set);
+		return ca_file ? cli_usage_error(CMD, "--ca-file: %s", err)
+			       : cli_fail(CLI_RUNTIME, CMD, "trust store: %s", err);
+	}
 	enum stls_proto proto = starttls < 0 ? STLS_NONE : stls_lookup(starttls_protos[starttls]);
 	struct tgt_opts to = {
 		.sni = sni,
@@ -225,6 +240,10 @@ int cli_scan(int argc, char **argv)
 		.timeout_ms = (unsigned)timeout_ms,
 		.starttls = proto,
 		.progress = scan_progress_stderr,
+		.certs = env,
 	};
-	return run_scan(argv + optind, argc - optind, &to, &so, json, db);
+	int ret = run_scan(argv + optind, argc - optind, &to, &so, json, db);
+	certs_env_free(env);
+	pins_free(pin_set);
+	return ret;
 }

@@ -353,7 +353,7 @@ void certs_result(struct certs *c, const struct probe_resp *resp)
 		snprintf(outcome, sizeof(outcome), "%s %s", v ? v : "?",
 			 tls_reg_suite_name(hr->suite, buf));
 	} else {
-		snprintf(outcome, sizeof(outcome), "%s", hr->error[0] ? hr->error : terr);
+		snprintf(outcome, sizeof(outcome), "%.80s", hr->error[0] ? hr->error : terr);
 	}
 	(void)scanres_add_probe(c->r, resp->id, kind_names[k], hr->client_hello,
 				hr->client_hello_len, resp->bytes, resp->len, resp->transport,

@@ -78,6 +78,8 @@ struct conn {
 	uint32_t events;          /* registered with epoll */
 	uint32_t id;
 	bool full_flight;
+	struct probe_talk talk;   /* talk.step: an interactive probe */
+	size_t total;             /* server bytes received after the prelude */
 	unsigned attempt;
 	uint8_t *hello;
 	size_t hello_len;
@@ -262,7 +264,7 @@ static void close_fd(struct eng *e, struct conn *c, uint64_t now)
 
 static bool retryable(const struct eng *e, const struct conn *c, enum probe_transport t)
 {
-	if (e->failed || c->attempt >= e->o.retries || !c->ep->answered)
+	if (e->failed || c->talk.step || c->attempt >= e->o.retries || !c->ep->answered)
 		return false;
 	return t == PROBE_T_TIMEOUT || t == PROBE_T_RESET || t == PROBE_T_REFUSED ||
 	       t == PROBE_T_UNREACHABLE;
@@ -303,6 +305,7 @@ static void conn_end(struct eng *e, struct conn *c, enum probe_transport t)
 		.transport = t,
 		.bytes = c->in ? c->in : none, /* never NULL, even without a byte */
 		.len = c->in_len,
+		.total = c->talk.step ? c->total : c->in_len,
 		.elapsed_us = c->t_connect ? (uint32_t)((now - c->t_connect) / 1000) : 0,
 	};
 	c->st = C_DEAD;
@@ -345,6 +348,7 @@ static enum probe_transport errno_transport(int err)
 }
 
 static void after_write(struct eng *e, struct conn *c);
+static void begin_probe(struct eng *e, struct conn *c);
 
 /* Writes what is left of c->out; calls after_write when all of it is out. */
 static void do_write(struct eng *e, struct conn *c)
@@ -390,8 +394,7 @@ static void prelude(struct eng *e, struct conn *c)
 		c->ep->st.detail[n] = '\0';
 		conn_end(e, c, PROBE_T_STARTTLS);
 	} else if (st == STLS_READY) {
-		c->st = C_SENDING;
-		begin_write(e, c, c->hello, c->hello_len);
+		begin_probe(e, c);
 	} else if (c->stls.out_len > 0) {
 		begin_write(e, c, c->stls.out, c->stls.out_len);
 	} else {
@@ -425,13 +428,95 @@ static void connected(struct eng *e, struct conn *c)
 			return;
 		}
 	}
-	c->st = C_SENDING;
-	begin_write(e, c, c->hello, c->hello_len);
+	begin_probe(e, c);
+}
+
+/* Hands server bytes to the talk of c and sends its reply. Returns false when c ended. */
+static bool talk_feed(struct eng *e, struct conn *c, const uint8_t *in, size_t len)
+{
+	const uint8_t *out = NULL;
+	size_t out_len = 0;
+	if (c->talk.step(c->talk.arg, in, len, &out, &out_len) == PROBE_TALK_DONE) {
+		conn_end(e, c, PROBE_T_DONE);
+		return false;
+	}
+	if (out_len > 0) {
+		c->st = C_SENDING;
+		begin_write(e, c, out, out_len);
+		return c->st != C_DEAD;
+	}
+	return true;
+}
+
+/* The connection is ready for the probe (connected, prelude done): send the hello, or
+ * start the talk (with any bytes that came after the prelude). */
+static void begin_probe(struct eng *e, struct conn *c)
+{
+	if (!c->talk.step) {
+		c->st = C_SENDING;
+		begin_write(e, c, c->hello, c->hello_len);
+		return;
+	}
+	c->st = C_READING;
+	size_t early = c->in_len;
+	c->total = early;
+	if (!talk_feed(e, c, NULL, 0))
+		return;
+	if (early > 0 && c->st == C_READING && !talk_feed(e, c, c->in, early))
+		return;
+	if (c->st == C_READING)
+		set_events(e, c, EPOLLIN);
+}
+
+/* Reads what the server sent to a talk: every chunk goes to the talk at once; the first
+ * PROBE_MAX_RESPONSE bytes are also kept for the result. */
+static void talk_readable(struct eng *e, struct conn *c)
+{
+	uint8_t scratch[16384];
+	while (c->st == C_READING) {
+		uint8_t *dst = scratch;
+		size_t room = sizeof(scratch);
+		if (c->in_len < PROBE_MAX_RESPONSE) {
+			if (c->in_len == c->in_cap) {
+				size_t cap = c->in_cap ? 2 * c->in_cap : IN_FIRST;
+				if (cap > PROBE_MAX_RESPONSE)
+					cap = PROBE_MAX_RESPONSE;
+				uint8_t *p = realloc(c->in, cap);
+				if (!p) {
+					conn_end(e, c, PROBE_T_ERROR);
+					return;
+				}
+				c->in = p;
+				c->in_cap = cap;
+			}
+			dst = c->in + c->in_len;
+			room = c->in_cap - c->in_len;
+		}
+		ssize_t n = recv(c->fd, dst, room, 0);
+		if (n > 0) {
+			if (dst != scratch)
+				c->in_len += (size_t)n;
+			c->total += (size_t)n;
+			if (!talk_feed(e, c, dst, (size_t)n))
+				return;
+			continue;
+		}
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+			return;
+		conn_end(e, c, n == 0 ? PROBE_T_CLOSED : errno_transport(errno));
+		return;
+	}
 }
 
 /* Reads what the server sent (until EAGAIN), then looks at it. */
 static void readable(struct eng *e, struct conn *c)
 {
+	if (c->talk.step && c->st == C_READING) {
+		talk_readable(e, c);
+		return;
+	}
 	size_t limit = c->st == C_PRELUDE ? STLS_MAX_TOTAL + 1 : PROBE_MAX_RESPONSE;
 	bool got = false;
 	for (;;) {
@@ -590,6 +675,7 @@ static void fill(struct eng *e)
 		e->req.id = 0;
 		e->req.hello_len = 0;
 		e->req.full_flight = false;
+		e->req.talk = (struct probe_talk){ 0 };
 		int r = e->ops->next(ep->job, &e->req);
 		if (r > 0) {
 			bool fits = e->req.hello_len <= PROBE_MAX_HELLO;
@@ -614,6 +700,7 @@ static void fill(struct eng *e)
 			c->heap_i = SIZE_MAX;
 			c->id = e->req.id;
 			c->full_flight = e->req.full_flight;
+			c->talk = e->req.talk;
 			c->hello = hello;
 			c->hello_len = e->req.hello_len;
 			c->st = C_QUEUED;

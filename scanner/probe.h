@@ -19,6 +19,27 @@
 #define PROBE_MAX_HELLO 8192          /* a hello with every suite and a PQ key share fits */
 #define PROBE_MAX_RESPONSE (96u << 10)/* server bytes kept per probe */
 
+/*
+ * An interactive probe: a conversation (a full handshake by a TLS library over memory
+ * buffers, then perhaps an HTTP request) instead of one hello and one answer. The engine
+ * moves the bytes; the talk decides what to send and when it is over.
+ */
+enum probe_talk_rc {
+	PROBE_TALK_MORE = 0,    /* keep going: send *out (if any), read more */
+	PROBE_TALK_DONE = 1,    /* over: the engine closes and reports PROBE_T_DONE */
+};
+
+struct probe_talk {
+	/* Called once the connection is up (after any STARTTLS prelude) with len 0, then
+	 * with each chunk of server bytes, in order. Sets *out / *out_len to bytes to send
+	 * (*out_len 0: none), valid until the next call. When the server closes or the
+	 * probe times out, step is not called again: the job learns it from the result's
+	 * transport. */
+	enum probe_talk_rc (*step)(void *arg, const uint8_t *in, size_t len,
+				   const uint8_t **out, size_t *out_len);
+	void *arg;              /* the job's; the engine only passes it to step */
+};
+
 /* What to send on one connection. */
 struct probe_req {
 	uint32_t id;                    /* the planner's tag, echoed in probe_resp */
@@ -26,6 +47,10 @@ struct probe_req {
 	size_t hello_len;
 	bool full_flight;               /* read the whole server flight (certificates, key
 					   exchange) rather than stop after ServerHello */
+	struct probe_talk talk;         /* talk.step != NULL: an interactive probe (hello and
+					   full_flight unused); never retried by the engine. The
+					   result's bytes are the first PROBE_MAX_RESPONSE server
+					   bytes (all of them went to step). */
 };
 
 /* How the connection ended, as the engine saw it. */
@@ -50,6 +75,7 @@ struct probe_resp {
 	const uint8_t *bytes;   /* the server's bytes after the STARTTLS prelude (borrowed:
 				   valid during the call that receives it) */
 	size_t len;
+	size_t total;           /* server bytes received (more than len only for a talk) */
 	uint32_t elapsed_us;    /* connect to end */
 };
 

@@ -6,9 +6,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include <jansson.h>
 
+#include "analyzer/certinfo.h"
+#include "capture/wire/digest.h"
 #include "capture/wire/msg.h"
 #include "capture/wire/registry.h"
 #include "scanner/result.h"
@@ -50,6 +53,13 @@ void scanres_free(struct scan_result *r)
 		free(r->probes[i].response);
 	}
 	free(r->probes);
+	for (size_t i = 0; i < r->n_chains; i++) {
+		for (size_t k = 0; k < r->chains[i].n_certs; k++)
+			free(r->chains[i].der[k]);
+		free(r->chains[i].ocsp);
+	}
+	free(r->http.hsts);
+	free(r->http.hpkp);
 	free(r);
 }
 
@@ -234,6 +244,265 @@ static json_t *probes_json(struct enc *e, const struct scan_result *r)
 	return a;
 }
 
+static json_t *str_or_null_empty(const char *s)
+{
+	return s && s[0] ? json_string(s) : json_null();
+}
+
+/* The certificate objects of a chain (certinfo.h); a certificate OpenSSL cannot read gets
+ * its hash and the reason. */
+static json_t *certs_json(struct enc *e, const struct scanres_chain *c)
+{
+	json_t *a = json_array();
+	for (size_t i = 0; a && i < c->n_certs; i++) {
+		char err[128];
+		struct certinfo *ci = certinfo_from_der(c->der[i], c->der_len[i], err, sizeof(err));
+		if (ci) {
+			push(e, a, certinfo_json(ci));
+			certinfo_free(ci);
+			continue;
+		}
+		uint8_t md[32];
+		char hex[65];
+		digest_sha256(c->der[i], c->der_len[i], md);
+		digest_hex(md, sizeof(md), hex);
+		json_t *o = json_object();
+		put(e, o, "sha256", json_string(hex));
+		put(e, o, "error", json_string(err));
+		push(e, a, o);
+	}
+	return a;
+}
+
+static json_t *sha256_list(struct enc *e, const struct scanres_chain *c)
+{
+	json_t *a = json_array();
+	for (size_t i = 0; a && i < c->n_certs; i++) {
+		uint8_t md[32];
+		char hex[65];
+		digest_sha256(c->der[i], c->der_len[i], md);
+		digest_hex(md, sizeof(md), hex);
+		push(e, a, json_string(hex));
+	}
+	return a;
+}
+
+static bool ocsp_disagree(const struct scanres_chain *c)
+{
+	return c->stapled && (c->vo.verified != c->go.verified ||
+			      strcmp(c->vo.cert_status, c->go.cert_status) != 0);
+}
+
+static json_t *ocsp_json(struct enc *e, const struct scanres_chain *c)
+{
+	json_t *o = json_object();
+	if (!o)
+		return NULL;
+	put(e, o, "stapled", json_boolean(c->stapled));
+	put(e, o, "status", c->stapled ? str_or_null_empty(c->vo.cert_status) : json_null());
+	put(e, o, "verified", c->stapled ? tri(c->vo.verified) : json_null());
+	put(e, o, "applicable", json_boolean(c->ocsp_applicable));
+	put(e, o, "must_staple", json_boolean(c->must_staple));
+	if (!c->stapled)
+		return o;
+	put(e, o, "fresh", tri(c->vo.fresh));
+	put(e, o, "response_status", str_or_null_empty(c->vo.response_status));
+	put(e, o, "this_update", str_or_null_empty(c->vo.this_update));
+	put(e, o, "next_update", str_or_null_empty(c->vo.next_update));
+	put(e, o, "revocation_time", str_or_null_empty(c->vo.revocation_time));
+	put(e, o, "revocation_reason", str_or_null_empty(c->vo.revocation_reason));
+	put(e, o, "responder", str_or_null_empty(c->vo.responder));
+	put(e, o, "error", str_or_null_empty(c->vo.error));
+	put(e, o, "length", json_integer((json_int_t)c->ocsp_len));
+	put(e, o, "gnutls_status", str_or_null_empty(c->go.cert_status));
+	put(e, o, "gnutls_verified", tri(c->go.verified));
+	put(e, o, "gnutls_fresh", tri(c->go.fresh));
+	put(e, o, "gnutls_error", str_or_null_empty(c->go.error));
+	put(e, o, "verdicts_disagree", json_boolean(ocsp_disagree(c)));
+	return o;
+}
+
+static bool chain_disagree(const struct scanres_chain *c)
+{
+	return c->verified && c->v.trusted != SCANRES_NULL && c->g.trusted != SCANRES_NULL &&
+	       c->v.trusted != c->g.trusted;
+}
+
+static json_t *b64_pin(const uint8_t pin[32])
+{
+	char b64[48];
+	static const char tab[] =
+		"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+	size_t o = 0;
+	for (size_t i = 0; i < 32; i += 3) {
+		uint32_t v = (uint32_t)pin[i] << 16;
+		if (i + 1 < 32)
+			v |= (uint32_t)pin[i + 1] << 8;
+		if (i + 2 < 32)
+			v |= pin[i + 2];
+		b64[o++] = tab[(v >> 18) & 63];
+		b64[o++] = tab[(v >> 12) & 63];
+		b64[o++] = i + 1 < 32 ? tab[(v >> 6) & 63] : '=';
+		b64[o++] = i + 2 < 32 ? tab[v & 63] : '=';
+	}
+	b64[o] = '\0';
+	return json_string(b64);
+}
+
+static json_t *chains_json(struct enc *e, const struct scan_result *r)
+{
+	json_t *a = json_array();
+	for (size_t i = 0; a && i < r->n_chains; i++) {
+		const struct scanres_chain *c = &r->chains[i];
+		json_t *o = json_object();
+		char buf[7];
+		put(e, o, "requested", json_string(c->requested));
+		put(e, o, "error", str_or_null_empty(c->error));
+		put(e, o, "version", str_or_null(c->version ? tls_reg_version_name(c->version)
+							     : NULL));
+		put(e, o, "cipher", c->suite ? json_string(tls_reg_suite_name(c->suite, buf))
+					     : json_null());
+		json_t *list = sha256_list(e, c);
+		put(e, o, "leaf_sha256", list && json_array_size(list) > 0
+						 ? json_incref(json_array_get(list, 0))
+						 : json_null());
+		put(e, o, "chain_sha256", list);
+		put(e, o, "chain_length", json_integer((json_int_t)c->n_sent));
+		if (c->n_certs > 0) {
+			char err[128];
+			struct certinfo *ci = certinfo_from_der(c->der[0], c->der_len[0], err,
+								sizeof(err));
+			json_t *cj = ci ? certinfo_json(ci) : NULL;
+			json_t *kt = cj ? json_object_get(cj, "key_type") : NULL;
+			put(e, o, "key_type", kt ? json_incref(kt) : json_null());
+			json_decref(cj);
+			certinfo_free(ci);
+		} else {
+			put(e, o, "key_type", json_null());
+		}
+		if (c->verified) {
+			put(e, o, "trusted", tri(c->v.trusted));
+			put(e, o, "verify_error", str_or_null_empty(c->v.error));
+			put(e, o, "error_depth", json_integer(c->v.error_depth));
+			put(e, o, "hostname_match", tri(c->v.hostname_match));
+			put(e, o, "in_order", json_boolean(c->v.in_order));
+			put(e, o, "complete", tri(c->v.complete));
+			put(e, o, "path_len", json_integer(c->v.path_len));
+			put(e, o, "unused", json_integer(c->v.unused));
+			put(e, o, "anchor", str_or_null_empty(c->v.anchor));
+			put(e, o, "gnutls_trusted", tri(c->g.trusted));
+			put(e, o, "gnutls_error", str_or_null_empty(c->g.error));
+			put(e, o, "gnutls_hostname_match", tri(c->g.hostname_match));
+			put(e, o, "verdicts_disagree", json_boolean(chain_disagree(c)));
+			put(e, o, "ocsp", ocsp_json(e, c));
+			json_t *sct = json_object();
+			put(e, sct, "embedded", json_integer(c->sct_embedded));
+			put(e, sct, "tls_extension", json_integer(c->sct_tls));
+			put(e, sct, "ocsp", json_integer(c->sct_ocsp));
+			put(e, o, "sct", sct);
+		}
+		if (r->pins_configured) {
+			json_t *d = json_array();
+			for (unsigned k = 0; d && k < 64 && k < c->n_certs; k++)
+				if (c->pin_depths & (1ull << k))
+					push(e, d, json_integer(k));
+			put(e, o, "pins_matched_depth", d);
+		}
+		push(e, a, o);
+	}
+	return a;
+}
+
+static json_t *pins_json(struct enc *e, const struct scan_result *r)
+{
+	json_t *o = json_object();
+	if (!o)
+		return NULL;
+	put(e, o, "configured", json_boolean(r->pins_configured > 0));
+	if (r->pins_configured == 0 || r->n_chains == 0 || r->chains[0].n_certs == 0) {
+		put(e, o, "match", json_null());
+		return o;
+	}
+	const struct scanres_chain *c = &r->chains[0];
+	put(e, o, "match", json_boolean(c->pin_hits > 0));
+	json_t *m = json_array(), *d = json_array();
+	for (unsigned k = 0; m && k < c->pin_hits && k < SCANRES_PINS_MAX; k++)
+		push(e, m, b64_pin(c->pin_matched[k]));
+	for (unsigned k = 0; d && k < 64 && k < c->n_certs; k++)
+		if (c->pin_depths & (1ull << k))
+			push(e, d, json_integer(k));
+	put(e, o, "matched", m);
+	put(e, o, "matched_depth", d);
+	size_t matched = 0;
+	for (size_t i = 0; i < r->n_chains; i++)
+		matched += r->chains[i].pin_hits > 0;
+	put(e, o, "chains_matched", json_integer((json_int_t)matched));
+	put(e, o, "pins", json_integer((json_int_t)r->pins_configured));
+	return o;
+}
+
+/* RFC 6797 §6.1: directives separated by ';', names without case, max-age's value may be
+ * quoted. Unknown directives are ignored; a malformed max-age gives null. */
+static json_t *hsts_json(struct enc *e, const char *v)
+{
+	json_t *o = json_object();
+	if (!o)
+		return NULL;
+	long long max_age = -1;
+	bool sub = false, preload = false;
+	for (const char *p = v; *p;) {
+		while (*p == ' ' || *p == '\t' || *p == ';')
+			p++;
+		const char *end = strchr(p, ';');
+		size_t n = end ? (size_t)(end - p) : strlen(p);
+		while (n > 0 && (p[n - 1] == ' ' || p[n - 1] == '\t'))
+			n--;
+		if (n >= 7 && strncasecmp(p, "max-age", 7) == 0) {
+			const char *q = p + 7;
+			while (q < p + n && (*q == ' ' || *q == '\t'))
+				q++;
+			if (q < p + n && *q == '=') {
+				q++;
+				while (q < p + n && (*q == ' ' || *q == '\t'))
+					q++;
+				bool quoted = q < p + n && *q == '"';
+				q += quoted;
+				long long val = 0;
+				const char *digits = q;
+				while (q < p + n && *q >= '0' && *q <= '9' && val < (1ll << 50))
+					val = val * 10 + (*q++ - '0');
+				q += quoted && q < p + n && *q == '"';
+				if (q > digits && q == p + n)
+					max_age = val;
+			}
+		} else if (n == 17 && strncasecmp(p, "includeSubDomains", 17) == 0) {
+			sub = true;
+		} else if (n == 7 && strncasecmp(p, "preload", 7) == 0) {
+			preload = true;
+		}
+		p += end ? (size_t)(end - p) : strlen(p);
+	}
+	put(e, o, "max_age", max_age >= 0 ? json_integer(max_age) : json_null());
+	put(e, o, "include_subdomains", json_boolean(sub));
+	put(e, o, "preload", json_boolean(preload));
+	put(e, o, "raw", json_string(v));
+	return o;
+}
+
+static json_t *http_json(struct enc *e, const struct scan_result *r)
+{
+	if (!r->http.asked)
+		return json_null();
+	json_t *o = json_object();
+	if (!o)
+		return NULL;
+	put(e, o, "status", r->http.answered ? json_integer(r->http.status) : json_null());
+	put(e, o, "hsts", r->http.hsts ? hsts_json(e, r->http.hsts) : json_null());
+	put(e, o, "public_key_pins", str_or_null(r->http.hpkp));
+	put(e, o, "error", str_or_null_empty(r->http.error));
+	return o;
+}
+
 static json_t *scan_object(struct enc *e, const struct scan_result *r, bool with_probes)
 {
 	json_t *o = json_object();
@@ -290,13 +559,15 @@ static json_t *scan_object(struct enc *e, const struct scan_result *r, bool with
 	}
 	put(e, o, "groups", all_groups(e, r));
 
-	/* the certificate probe is the next issue */
-	put(e, o, "certificates", json_array());
-	put(e, o, "chain_trusted", json_null());
-	put(e, o, "verify_error", json_null());
-	put(e, o, "hostname_match", json_null());
-	put(e, o, "ocsp", json_null());
-	put(e, o, "pins", json_null());
+	/* the default handshake's chain and its verdicts */
+	const struct scanres_chain *c0 = r->n_chains > 0 ? &r->chains[0] : NULL;
+	put(e, o, "certificates", c0 ? certs_json(e, c0) : json_array());
+	bool judged = c0 && c0->verified && c0->n_certs > 0;
+	put(e, o, "chain_trusted", judged ? tri(c0->v.trusted) : json_null());
+	put(e, o, "verify_error", judged ? str_or_null_empty(c0->v.error) : json_null());
+	put(e, o, "hostname_match", judged ? tri(c0->v.hostname_match) : json_null());
+	put(e, o, "ocsp", judged ? ocsp_json(e, c0) : json_null());
+	put(e, o, "pins", pins_json(e, r));
 
 	put(e, o, "fallback_scsv", tri(r->fallback_scsv));
 	put(e, o, "downgrade_sentinel", tri(r->downgrade_sentinel));
@@ -366,6 +637,8 @@ static json_t *scan_object(struct enc *e, const struct scan_result *r, bool with
 	put(e, o, "selected_instead", instead);
 	put(e, o, "order_checked", checked);
 	put(e, o, "order_inconsistent", inconsistent);
+	put(e, o, "chains", chains_json(e, r));
+	put(e, o, "http", http_json(e, r));
 	put(e, o, "probe_failures", json_integer(r->probe_failures));
 	put(e, o, "evidence_cut", json_boolean(r->evidence_cut));
 	if (with_probes)

@@ -21,6 +21,9 @@
 #include <stdint.h>
 
 #include "scanner/probe.h"
+#include "scanner/tri.h"
+#include "scanner/vgnutls.h"
+#include "scanner/vossl.h"
 
 #define SCANRES_HOST_MAX 256       /* host names and SNI, NUL included */
 #define SCANRES_IP_MAX 48
@@ -36,12 +39,10 @@
 #define SCANRES_EVIDENCE_MAX (2u << 20)          /* evidence bytes kept per endpoint */
 #define SCANRES_PROBE_NAME_MAX 40
 #define SCANRES_OUTCOME_MAX 96
+#define SCANRES_MAX_CHAINS 4                     /* distinct leaves kept (one per handshake) */
+#define SCANRES_CHAIN_MAX 64                     /* certificates kept of a chain */
+#define SCANRES_PINS_MAX 32                      /* configured pins of one endpoint */
 
-enum scanres_tri {
-	SCANRES_NULL = 0, /* not determined */
-	SCANRES_NO,
-	SCANRES_YES,
-};
 
 /* Protocol versions, in the order of INTERFACE.md's "protocols" object. */
 enum scanres_ver {
@@ -84,6 +85,44 @@ struct scanres_probe {
 	uint32_t elapsed_us;
 	char outcome[SCANRES_OUTCOME_MAX];   /* "TLSv1.2 TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256",
 						"alert:handshake_failure", "closed", ... */
+};
+
+/* What one full handshake (OpenSSL, hso.h) got, and the verdicts on it. */
+struct scanres_chain {
+	char requested[8];                    /* "default", "rsa", "ecdsa", "eddsa" */
+	char error[SCANRES_ERR_MAX];          /* why the handshake failed; "" when it did not */
+	uint16_t version, suite;              /* negotiated */
+	uint8_t *der[SCANRES_CHAIN_MAX];      /* the chain as sent, leaf first (owned) */
+	size_t der_len[SCANRES_CHAIN_MAX];
+	size_t n_certs;                       /* kept */
+	size_t n_sent;                        /* in the Certificate message */
+	struct vossl_chain v;                 /* OpenSSL's verdict */
+	struct vgnutls_chain g;               /* GnuTLS's verdict */
+	bool verified;                        /* v and g are filled */
+	/* OCSP stapling */
+	bool stapled;
+	uint8_t *ocsp;                        /* the stapled response (owned), NULL = none */
+	size_t ocsp_len;
+	struct vossl_ocsp vo;                 /* filled when stapled */
+	struct vgnutls_ocsp go;
+	bool ocsp_applicable;                 /* the leaf names an OCSP responder or must-staple */
+	bool must_staple;
+	/* Certificate Transparency: SCTs per source */
+	int sct_embedded, sct_tls, sct_ocsp;
+	/* pins (when configured for the endpoint) */
+	uint64_t pin_depths;                  /* bit d: the certificate at depth d matched */
+	unsigned pin_hits;                    /* configured pins that matched a certificate */
+	uint8_t pin_matched[SCANRES_PINS_MAX][32];
+};
+
+/* One HTTP request after a handshake (HTTPS endpoints): the headers we record. */
+struct scanres_http {
+	bool asked;                           /* a request was made */
+	bool answered;                        /* a status line came back */
+	int status;
+	char *hsts;                           /* Strict-Transport-Security (owned), NULL absent */
+	char *hpkp;                           /* Public-Key-Pins (owned), NULL absent */
+	char error[SCANRES_ERR_MAX];
 };
 
 struct scan_result {
@@ -142,6 +181,14 @@ struct scan_result {
 	uint16_t features_version;            /* the version those features were read from */
 	unsigned version_intolerance;         /* hellos that got no lower version, bit per
 						 enum scanres_ver */
+
+	/* certificates, trust, stapling, pins: one entry per distinct leaf, the default
+	 * handshake's first (chains[0] is the contract's "certificates"); n_chains 0 when
+	 * no full handshake was made */
+	struct scanres_chain chains[SCANRES_MAX_CHAINS];
+	size_t n_chains;
+	size_t pins_configured;               /* pins for this endpoint (--pins) */
+	struct scanres_http http;
 
 	/* cost */
 	unsigned connections;                 /* probes run (TCP connections) */

@@ -38,7 +38,21 @@ struct job {
 	struct scan *s;
 	const struct tgt_endpoint *ep;
 	struct plan *plan;
+	bool plan_done;
+	struct scan_result *r;        /* the plan's result, once it is done */
+	struct certs *certs;          /* then the certificate job, if any */
 };
+
+/* Whether the planner proved some TLS (or SSLv3) version: then full handshakes may work. */
+static bool speaks_tls(const struct scan_result *r)
+{
+	if (r->has_error)
+		return false;
+	for (int v = SCANRES_SSL3; v < SCANRES_NVER; v++)
+		if (r->ver[v].supported == SCANRES_YES)
+			return true;
+	return false;
+}
 
 /* The endpoint's identity in a result. */
 static void fill_identity(struct scan_result *r, const struct tgt_endpoint *ep)
@@ -107,20 +121,35 @@ static void *op_start(void *ctx, struct eng_endpoint *dst)
 static int op_next(void *job, struct probe_req *req)
 {
 	struct job *j = job;
-	return (int)plan_next(j->plan, req);
+	if (!j->plan_done) {
+		enum plan_step st = plan_next(j->plan, req);
+		if (st != PLAN_DONE)
+			return (int)st;
+		j->plan_done = true;
+		j->r = plan_take_result(j->plan);
+		if (j->r && j->s->o->certs && speaks_tls(j->r))
+			j->certs = certs_new(j->s->o->certs, j->r, j->s->o->starttls);
+	}
+	return j->certs ? certs_next(j->certs, req) : -1;
 }
 
 static void op_result(void *job, const struct probe_resp *resp)
 {
 	struct job *j = job;
-	plan_result(j->plan, resp);
+	if (resp->id >= CERTS_ID_BASE) {
+		if (j->certs)
+			certs_result(j->certs, resp);
+	} else {
+		plan_result(j->plan, resp);
+	}
 }
 
 static void op_finish(void *job, const struct eng_stats *st)
 {
 	struct job *j = job;
 	struct scan *s = j->s;
-	struct scan_result *r = plan_take_result(j->plan);
+	struct scan_result *r = j->plan_done ? j->r : plan_take_result(j->plan);
+	certs_free(j->certs);
 	plan_free(j->plan);
 	s->in_flight--;
 	if (!r) {

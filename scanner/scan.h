@@ -3,8 +3,10 @@
  * with its planner (plan.h); results come back as endpoints finish.
  *
  *   tgt_list ──▶ scan_run ──start──▶ eng ──next/result──▶ plan (one per endpoint in flight)
- *                    │                                       │ plan_outcome + connections,
- *                    ◀────────────── on_result ◀─────────────┘ elapsed_ms, STARTTLS detail
+ *                    │                                       │ then, when it found TLS:
+ *                    │                                       ▼ certs (full handshakes)
+ *                    ◀────────────── on_result ◀─────────────┘ the result + connections,
+ *                                                              elapsed_ms, STARTTLS detail
  *
  * An endpoint that cannot be scanned is a result with "error" set, never a failure of the
  * run: "no address" (its name did not resolve), or what the planner concluded from the
@@ -17,6 +19,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "scanner/certs.h"
 #include "scanner/result.h"
 #include "scanner/starttls.h"
 #include "scanner/target.h"
@@ -38,6 +41,8 @@ struct scan_opts {
 	enum stls_proto starttls;
 	const uint8_t *key;     /* 32-byte key of the ClientHello random; NULL: a random key
 				   per run (getrandom) */
+	const struct certs_env *certs; /* certificates, trust, OCSP, pins, HSTS (certs.h)
+				   after the planner; NULL: none (protocol facts only) */
 	/* Progress, about five times a second and once at the end (final); may be NULL.
 	 * scan_progress_stderr is a ready-made one. */
 	void (*progress)(void *ctx, const struct scan_progress *p);

@@ -53,7 +53,9 @@
 #include <cmocka.h>
 
 #include "capture/wire/chb.h"
+#include "capture/wire/digest.h"
 #include "scanner/engine.h"
+#include "scanner/hso.h"
 #include "scanner/scan.h"
 
 #define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
@@ -543,6 +545,13 @@ struct tjob {
 	size_t len[MAX_PROBES];
 	uint8_t head[MAX_PROBES][8];
 	bool complete[MAX_PROBES];   /* the response ends with ServerHelloDone */
+	bool talk;               /* probes are full OpenSSL handshakes (hso.h) */
+	struct hso *h[MAX_PROBES];
+	bool hs_done[MAX_PROBES];
+	uint16_t version[MAX_PROBES];
+	char leaf[MAX_PROBES][65];   /* SHA-256 of the leaf the handshake got */
+	char error[MAX_PROBES][HSO_ERR_MAX];
+	size_t total[MAX_PROBES];
 	uint64_t finished_ms;
 	struct eng_stats st;
 };
@@ -591,6 +600,8 @@ static void *op_start(void *ctx, struct eng_endpoint *ep)
 	return j;
 }
 
+static struct hso_ctx *hctx;
+
 static int op_next(void *job, struct probe_req *req)
 {
 	struct tjob *j = job;
@@ -598,6 +609,16 @@ static int op_next(void *job, struct probe_req *req)
 		return j->out ? 0 : -1;
 	if (!j->parallel && j->out)
 		return 0;
+	if (j->talk) {
+		struct hso_opts ho = { .sni = "localhost" };
+		req->id = j->sent++;
+		j->h[req->id] = hso_new(hctx, &ho);
+		assert_non_null(j->h[req->id]);
+		req->talk.step = hso_step;
+		req->talk.arg = j->h[req->id];
+		j->out++;
+		return 1;
+	}
 	req->id = j->sent++;
 	memcpy(req->hello, hello, hello_len);
 	req->hello_len = hello_len;
@@ -617,6 +638,20 @@ static void op_result(void *job, const struct probe_resp *resp)
 	memcpy(j->head[i], resp->bytes, resp->len < 8 ? resp->len : 8);
 	j->complete[i] = resp->len >= 4 &&
 			 memcmp(resp->bytes + resp->len - 4, "\x0e\x00\x00\x00", 4) == 0;
+	j->total[i] = resp->total;
+	if (j->talk) {
+		const struct hso_result *hr = hso_result(j->h[i]);
+		j->hs_done[i] = hr->handshake_done;
+		j->version[i] = hr->version;
+		snprintf(j->error[i], sizeof(j->error[i]), "%s", hr->error);
+		if (hr->n_certs > 0) {
+			uint8_t md[32];
+			digest_sha256(hr->der[0], hr->der_len[0], md);
+			digest_hex(md, sizeof(md), j->leaf[i]);
+		}
+		hso_free(j->h[i]);
+		j->h[i] = NULL;
+	}
 	j->out--;
 	j->got++;
 }
@@ -879,6 +914,91 @@ static void test_starttls(void **state)
 	assert_string_equal(jn->st.detail, "smtp: STARTTLS not offered");
 }
 
+/* ---- 4b. interactive probes: full OpenSSL handshakes over the engine ------------------- */
+
+/* The SHA-256 of a PEM certificate, as `openssl x509 -fingerprint -sha256` prints it
+ * (colons removed, lowercase). */
+static void pem_fingerprint(const char *pem, char out[65])
+{
+	char cmd[1024], line[256];
+	snprintf(cmd, sizeof(cmd), "openssl x509 -noout -fingerprint -sha256 -in %s", pem);
+	FILE *f = popen(cmd, "r");
+	assert_non_null(f);
+	assert_non_null(fgets(line, sizeof(line), f));
+	pclose(f);
+	const char *p = strchr(line, '=');
+	assert_non_null(p);
+	size_t n = 0;
+	for (p++; *p && n < 64; p++)
+		if (*p != ':' && *p != '\n')
+			out[n++] = (char)(*p >= 'A' && *p <= 'F' ? *p - 'A' + 'a' : *p);
+	out[n] = '\0';
+	assert_int_equal(n, 64);
+}
+
+static void test_talk(void **state)
+{
+	(void)state;
+	static struct trun r;
+	memset(&r, 0, sizeof(r));
+	memset(sh, 0, sizeof(*sh));
+	char err[256], want_leaf[65], cert[512];
+	const char *tmp = getenv("TMPDIR");
+	snprintf(cert, sizeof(cert), "%s/engine-cert.pem", tmp && *tmp ? tmp : "/tmp");
+	pem_fingerprint(cert, want_leaf);
+	hctx = hso_ctx_new(err, sizeof(err));
+	assert_non_null(hctx);
+	static const struct {
+		const char *name;
+		enum beh b;
+		enum probe_transport want;
+	} hostile[] = {
+		{ "garbage", B_GARBAGE, PROBE_T_DONE },            /* OpenSSL gives up */
+		{ "huge record length", B_HUGE, PROBE_T_DONE },
+		{ "endless records", B_ENDLESS, PROBE_T_DONE },
+		{ "close mid-handshake", B_CLOSE_MID, PROBE_T_CLOSED },
+		{ "never answers", B_SILENT, PROBE_T_TIMEOUT },
+		{ "reset", B_RST, PROBE_T_RESET },
+		{ "alert", B_ALERT, PROBE_T_DONE },
+	};
+	struct tjob *hj[ARRAY_LEN(hostile)];
+	for (size_t i = 0; i < ARRAY_LEN(hostile); i++) {
+		size_t s = add_srv(hostile[i].b, AF_INET);
+		hj[i] = add_job(&r, hostile[i].name, AF_INET, sh->srv[s].port, 1, false);
+		hj[i]->talk = true;
+	}
+	struct tjob *js = add_job(&r, "openssl s_server", AF_INET, ssl_port, 3, true);
+	js->talk = true;
+	start_servers();
+	int fds_before = count_fds();
+	struct eng_opts o = { .concurrency = 16, .timeout_ms = TIMEOUT_MS };
+	run(&r, &o);
+	int fds_after = count_fds();
+	stop_pid(&srv_pid);
+	for (size_t i = 0; i < ARRAY_LEN(hostile); i++) {
+		printf("  talk %-20s transport %-10s handshake %d error '%s'\n", hostile[i].name,
+		       probe_transport_name(hj[i]->t[0]), hj[i]->hs_done[0], hj[i]->error[0]);
+		assert_int_equal(hj[i]->got, 1);
+		assert_int_equal(hj[i]->t[0], hostile[i].want);
+		assert_false(hj[i]->hs_done[0]);
+		if (hostile[i].want == PROBE_T_DONE)
+			assert_true(hj[i]->error[0][0] != '\0'); /* OpenSSL said why */
+	}
+	assert_string_equal(hj[ARRAY_LEN(hostile) - 1]->error[0], "alert:handshake_failure");
+	/* s_server: three full handshakes at once, each got its certificate */
+	assert_int_equal(js->got, 3);
+	for (int i = 0; i < 3; i++) {
+		assert_int_equal(js->t[i], PROBE_T_DONE);
+		assert_true(js->hs_done[i]);
+		assert_int_equal(js->version[i], 0x0304); /* s_server's default maximum */
+		assert_string_equal(js->leaf[i], want_leaf);
+		assert_true(js->total[i] > 0);
+	}
+	assert_int_equal(fds_before, fds_after);
+	hso_ctx_free(hctx);
+	hctx = NULL;
+}
+
 /* ---- 5. the driver ----------------------------------------------------------------------- */
 
 struct got {
@@ -1006,6 +1126,7 @@ int main(void)
 		cmocka_unit_test_teardown(test_retry, stop_servers),
 		cmocka_unit_test_teardown(test_limits, stop_servers),
 		cmocka_unit_test_teardown(test_starttls, stop_servers),
+		cmocka_unit_test_teardown(test_talk, stop_servers),
 		cmocka_unit_test_teardown(test_scan_run, stop_servers),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
