@@ -7,6 +7,9 @@
 #include <sys/time.h>
 #include <time.h>
 
+#include <jansson.h>
+
+#include "analyzer/certinfo.h"
 #include "analyzer/store/store.h"
 #include "capture/wire/registry.h"
 #include "cli/cli_scan_out.h"
@@ -37,7 +40,56 @@ static bool store_failed(struct cli_scan_out *o, int rc)
 	return true;
 }
 
-/* The endpoint, the scan with its JSON object, and the evidence of every probe. */
+/*
+ * A certificate of a chain, once, with its facts (the certinfo JSON object; built only when
+ * the store has none yet; DER that OpenSSL cannot parse gets none), into hex.
+ */
+static bool store_cert(struct cli_scan_out *o, const uint8_t *der, size_t len,
+		       char hex[STORE_SHA256_HEX_SIZE])
+{
+	struct certinfo *ci;
+	json_t *j;
+	char *text;
+	bool has = false;
+	if (store_failed(o, store_put_cert(o->st, der, len, hex)) ||
+	    store_failed(o, store_cert_has_facts(o->st, hex, &has)))
+		return false;
+	if (has || !(ci = certinfo_from_der(der, len, NULL, 0)))
+		return true;
+	j = certinfo_json(ci);
+	text = j ? json_dumps(j, JSON_COMPACT) : NULL;
+	bool ok = text && !store_failed(o, store_put_cert_facts(o->st, hex, text));
+	if (!text)
+		o->oom = true;
+	free(text);
+	json_decref(j);
+	certinfo_free(ci);
+	return ok;
+}
+
+/* Every chain the scan's full handshakes got (chain i as chains[i], leaf = depth 0) and the
+ * OCSP response stapled with it. */
+static bool store_chains(struct cli_scan_out *o, const struct scan_result *r, int64_t scan)
+{
+	char hex[STORE_SHA256_HEX_SIZE];
+	for (size_t i = 0; i < r->n_chains; i++) {
+		const struct scanres_chain *c = &r->chains[i];
+		for (size_t d = 0; d < c->n_certs && c->der[d] && c->der_len[d]; d++) {
+			if (!store_cert(o, c->der[d], c->der_len[d], hex) ||
+			    store_failed(o, store_link_scan_cert(o->st, scan, (unsigned)i,
+								 (unsigned)d, hex)))
+				return false;
+		}
+		if (c->ocsp && c->ocsp_len &&
+		    (store_failed(o, store_put_ocsp(o->st, c->ocsp, c->ocsp_len, hex)) ||
+		     store_failed(o, store_link_scan_ocsp(o->st, scan, (unsigned)i, hex))))
+			return false;
+	}
+	return true;
+}
+
+/* The endpoint, the scan with its JSON object, the evidence of every probe, and the
+ * certificates and stapled OCSP responses of its chains. */
 static bool store_result(struct cli_scan_out *o, const struct scan_result *r, const char *js)
 {
 	struct store *st = o->st;
@@ -71,6 +123,8 @@ static bool store_result(struct cli_scan_out *o, const struct scan_result *r, co
 		if (store_failed(o, store_add_probe_evidence(st, &sp, NULL)))
 			return false;
 	}
+	if (!store_chains(o, r, scan))
+		return false;
 	return !store_failed(o, store_scan_end(st, scan, NULL, r->has_error ? r->error : NULL,
 					       js));
 }

@@ -15,6 +15,7 @@
 
 #include <jansson.h>
 
+#include "analyzer/certinfo.h"
 #include "analyzer/store/store.h"
 #include "capture/tconn.h"
 #include "capture/wire/digest.h"
@@ -204,6 +205,39 @@ json_t *cli_sniff_out_json(const struct tconn_record *r)
 
 /* ---- the store ---------------------------------------------------------------------------- */
 
+/*
+ * The facts (certinfo JSON object) of certificate `hex`, stored with store_put_cert just now:
+ * built only when the store has none yet (the sensor sees the same few certificates over and
+ * over); DER that OpenSSL cannot parse simply gets none. Sets *oom when the JSON text cannot
+ * be made.
+ */
+static int put_facts(struct store *st, const uint8_t *der, size_t len, const char *hex,
+		     bool *oom)
+{
+	struct certinfo *ci;
+	json_t *j = NULL;
+	char *text = NULL;
+	bool has = false;
+	int rc = store_cert_has_facts(st, hex, &has);
+	if (rc != STORE_OK || has)
+		return rc;
+	ci = certinfo_from_der(der, len, NULL, 0);
+	if (!ci)
+		return STORE_OK;
+	j = certinfo_json(ci);
+	text = j ? json_dumps(j, JSON_COMPACT) : NULL;
+	if (text) {
+		rc = store_put_cert_facts(st, hex, text);
+	} else {
+		rc = STORE_EIO;
+		*oom = true;
+	}
+	free(text);
+	json_decref(j);
+	certinfo_free(ci);
+	return rc;
+}
+
 int cli_sniff_out_store(struct store *st, const char *source, const struct tconn_record *r,
 			const json_t *o, bool *oom)
 {
@@ -217,6 +251,8 @@ int cli_sniff_out_store(struct store *st, const char *source, const struct tconn
 	/* the chain as sent, as far as its DER was kept (the store links stored certs only) */
 	for (size_t i = 0; i < r->n_certs && i < STORE_CHAIN_MAX && r->certs[i].der; i++) {
 		rc = store_put_cert(st, r->certs[i].der, r->certs[i].len, hexes[n_chain]);
+		if (rc == STORE_OK)
+			rc = put_facts(st, r->certs[i].der, r->certs[i].len, hexes[n_chain], oom);
 		if (rc != STORE_OK)
 			return rc;
 		chain[n_chain] = hexes[n_chain];

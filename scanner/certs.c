@@ -12,10 +12,10 @@
 #include "scanner/vgnutls.h"
 #include "scanner/vossl.h"
 
-enum kind { K_DEFAULT, K_RSA, K_ECDSA, K_EDDSA, K_HTTP, K_N };
+enum kind { K_DEFAULT, K_RSA, K_ECDSA, K_EDDSA, K_NOSNI, K_HTTP, K_N };
 
 static const char *const kind_names[K_N] = { "cert-default", "cert-rsa", "cert-ecdsa",
-					      "cert-eddsa", "http" };
+					      "cert-eddsa", "cert-nosni", "http" };
 
 struct certs_env {
 	struct hso_ctx *hso;
@@ -72,14 +72,10 @@ void certs_env_free(struct certs_env *env)
 	free(env);
 }
 
-static bool https_endpoint(const struct scan_result *r, enum stls_proto starttls)
+/* A server on one of these ports that selects no ALPN protocol is taken to speak HTTP. */
+static bool https_port(uint16_t port)
 {
-	if (starttls != STLS_NONE)
-		return false;
-	if (r->alpn == SCANRES_YES && (strcmp(r->alpn_selected, "http/1.1") == 0 ||
-				       strcmp(r->alpn_selected, "h2") == 0))
-		return true;
-	return r->port == 443 || r->port == 8443 || r->port == 4443 || r->port == 9443;
+	return port == 443 || port == 8443 || port == 4443 || port == 9443;
 }
 
 struct certs *certs_new(const struct certs_env *env, struct scan_result *r,
@@ -92,7 +88,7 @@ struct certs *certs_new(const struct certs_env *env, struct scan_result *r,
 	c->r = r;
 	c->starttls = starttls;
 	c->want[K_DEFAULT] = true;
-	c->want[K_HTTP] = https_endpoint(r, starttls);
+	c->want[K_HTTP] = starttls == STLS_NONE;
 	size_t n = pins_find(env->pins, r->host, r->ip, r->port, c->pins, SCANRES_PINS_MAX);
 	r->pins_configured = n;
 	c->n_pins = n < SCANRES_PINS_MAX ? n : SCANRES_PINS_MAX;
@@ -175,7 +171,7 @@ int certs_next(struct certs *c, struct probe_req *req)
 		}
 		const struct scan_result *r = c->r;
 		struct hso_opts o = {
-			.sni = r->sni[0] ? r->sni : NULL,
+			.sni = r->sni[0] && k != K_NOSNI ? r->sni : NULL,
 			.auth = k == K_RSA ? HSO_RSA : k == K_ECDSA ? HSO_ECDSA
 				: k == K_EDDSA ? HSO_EDDSA : HSO_ANY,
 			.user_agent = c->env->user_agent,
@@ -190,6 +186,7 @@ int certs_next(struct certs *c, struct probe_req *req)
 				snprintf(host, sizeof(host), v6 ? "[%s]:%u" : "%s:%u", name,
 					 (unsigned)r->port);
 			o.http_host = host;
+			o.http_without_alpn = https_port(r->port);
 		}
 		c->issued[k] = true;
 		c->h[k] = hso_new(c->env->hso, &o);
@@ -275,6 +272,11 @@ static void take_chain(struct certs *c, enum kind k, const struct hso_result *hr
 		       const char *transport_error)
 {
 	struct scan_result *r = c->r;
+	if (k == K_NOSNI)
+		r->without_sni = !hr->handshake_done || hr->n_certs == 0 ? SCANRES_WITHOUT_SNI_FAILED
+				 : find_chain(r, hr->der[0], hr->der_len[0]) == 0
+					 ? SCANRES_WITHOUT_SNI_SAME
+					 : SCANRES_WITHOUT_SNI_OTHER;
 	if (hr->handshake_done && hr->n_certs > 0 && find_chain(r, hr->der[0], hr->der_len[0]) >= 0)
 		return;
 	if (k != K_DEFAULT && (!hr->handshake_done || hr->n_certs == 0))
@@ -316,20 +318,15 @@ static void take_chain(struct certs *c, enum kind k, const struct hso_result *hr
 static void take_http(struct certs *c, const struct hso_result *hr, const char *transport_error)
 {
 	struct scanres_http *h = &c->r->http;
+	if (!hr->http_asked)
+		return; /* not an HTTPS server (as far as ALPN and the port tell) */
 	h->asked = true;
-	if (!hr->handshake_done) {
-		snprintf(h->error, sizeof(h->error), "%s", hr->error[0] ? hr->error : transport_error);
-		return;
-	}
-	if (hr->alpn[0] && strcmp(hr->alpn, "http/1.1") != 0) {
-		snprintf(h->error, sizeof(h->error), "ALPN selected %s", hr->alpn);
-		return;
-	}
 	h->answered = hr->http_status > 0;
 	h->status = hr->http_status;
 	if (!h->answered)
 		snprintf(h->error, sizeof(h->error), "%s",
-			 hr->http_done ? "no HTTP status line" : "no HTTP response");
+			 hr->http_done ? "no HTTP status line"
+			 : hr->http_bytes ? "incomplete HTTP response" : transport_error);
 	if (hr->hsts)
 		h->hsts = strdup(hr->hsts);
 	if (hr->hpkp)
@@ -371,6 +368,7 @@ void certs_result(struct certs *c, const struct probe_resp *resp)
 			enum kind have = leaf_kind(&c->r->chains[0]);
 			for (int x = K_RSA; x <= K_EDDSA; x++)
 				c->want[x] = (m & (1u << x)) && x != (int)have;
+			c->want[K_NOSNI] = c->r->sni[0] != '\0';
 		}
 	}
 }

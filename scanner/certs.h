@@ -8,9 +8,12 @@
  *             after the default, one per other authentication the planner saw (signature
  *             schemes of TLS 1.2/1.3, or the suites' authentication) that the default
  *             leaf's key is not: a dual-certificate server shows each certificate.
- *   http      HTTPS endpoints only (no STARTTLS, and ALPN h2/http/1.1 seen or port 443,
- *             8443, 4443, 9443): a handshake offering ALPN http/1.1, then "GET /" for the
- *             response headers (Strict-Transport-Security, Public-Key-Pins).
+ *   nosni     when the endpoint has an SNI: the default handshake without it, to see the
+ *             certificate clients without SNI get ("without_sni": same, other, failed).
+ *   http      without STARTTLS: a handshake offering ALPN http/1.1; when the server selects
+ *             it (or selects none on port 443, 8443, 4443, 9443), "GET /" for the response
+ *             headers (Strict-Transport-Security, Public-Key-Pins). Other servers get no
+ *             request ("http": null).
  *
  * Every handshake asks for OCSP stapling and SCTs. Each distinct chain (by leaf) gets two
  * verdicts, OpenSSL's (vossl.h) and GnuTLS's (vgnutls.h), on trust, host name and the

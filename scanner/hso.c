@@ -33,6 +33,7 @@ struct hso {
 	SSL *ssl;
 	BIO *rbio, *wbio;           /* owned by ssl */
 	bool http;
+	bool http_without_alpn;
 	char *request;              /* the HTTP request, NULL without http */
 	bool request_sent;
 	uint8_t *out;               /* bytes for the engine to send */
@@ -173,6 +174,7 @@ struct hso *hso_new(struct hso_ctx *c, const struct hso_opts *o)
 			 "GET / HTTP/1.1\r\nHost: %s\r\nUser-Agent: %s\r\nAccept: */*\r\n"
 			 "Connection: close\r\n\r\n", o->http_host, ua);
 		h->http = true;
+		h->http_without_alpn = o->http_without_alpn;
 	}
 	h->first = true;
 	h->r.status_requested = true;
@@ -371,15 +373,15 @@ static void parse_http(struct hso *h)
 static bool http_step(struct hso *h)
 {
 	if (!h->request_sent) {
-		h->r.http_asked = true;
-		if (h->r.alpn[0] && strcmp(h->r.alpn, "http/1.1") != 0)
-			return true; /* the server chose another protocol: not ours to speak */
+		if (h->r.alpn[0] ? strcmp(h->r.alpn, "http/1.1") != 0 : !h->http_without_alpn)
+			return true; /* not known to speak HTTP/1.1 */
 		ERR_clear_error();
 		int n = SSL_write(h->ssl, h->request, (int)strlen(h->request));
 		ERR_clear_error();
 		if (n <= 0)
 			return true;
 		h->request_sent = true;
+		h->r.http_asked = true;
 	}
 	if (!h->hdr) {
 		h->hdr = malloc(HSO_HTTP_MAX + 1);
@@ -404,6 +406,7 @@ static bool http_step(struct hso *h)
 		size_t from = h->hdr_len >= 3 ? h->hdr_len - 3 : 0;
 		h->hdr_len += (size_t)n;
 		h->hdr[h->hdr_len] = '\0';
+		h->r.http_bytes = h->hdr_len;
 		for (size_t i = from; i + 4 <= h->hdr_len; i++) {
 			if (memcmp(h->hdr + i, "\r\n\r\n", 4) == 0) {
 				h->hdr_len = i + 2; /* keep the last header's line end */

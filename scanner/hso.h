@@ -45,9 +45,12 @@ const char *hso_auth_name(enum hso_auth a);
 struct hso_opts {
 	const char *sni;          /* server name to send, NULL = none (copied) */
 	enum hso_auth auth;
-	const char *http_host;    /* non-NULL: after the handshake, offer ALPN http/1.1 and
-				     send "GET / HTTP/1.1" with this Host (copied); read the
-				     response headers */
+	const char *http_host;    /* non-NULL: offer ALPN http/1.1 and, after the handshake,
+				     when the server selected it (or selected no protocol and
+				     http_without_alpn is set), send "GET / HTTP/1.1" with this
+				     Host (copied) and read the response headers */
+	bool http_without_alpn;   /* a server that ignores ALPN is taken to speak HTTP (its
+				     port is an HTTPS port) */
 	const char *user_agent;   /* for the HTTP request; NULL: "tlsscope" */
 };
 
@@ -67,9 +70,10 @@ struct hso_result {
 	bool status_requested;        /* we asked for stapling (always) */
 	int sct_tls, sct_ocsp, sct_x509; /* SCTs per source, as OpenSSL found them */
 	/* HTTP (http_host set and the handshake done) */
-	bool http_asked;
+	bool http_asked;              /* the request was sent */
 	bool http_done;               /* the whole header block arrived */
 	int http_status;              /* 0 when no status line */
+	size_t http_bytes;            /* response bytes read */
 	char *hsts;                   /* Strict-Transport-Security value, NULL = absent */
 	char *hpkp;                   /* Public-Key-Pins value, NULL = absent */
 	/* our first flight (the ClientHello), for the evidence */

@@ -244,11 +244,6 @@ static json_t *probes_json(struct enc *e, const struct scan_result *r)
 	return a;
 }
 
-static json_t *str_or_null_empty(const char *s)
-{
-	return s && s[0] ? json_string(s) : json_null();
-}
-
 /* The certificate objects of a chain (certinfo.h); a certificate OpenSSL cannot read gets
  * its hash and the reason. */
 static json_t *certs_json(struct enc *e, const struct scanres_chain *c)
@@ -299,25 +294,25 @@ static json_t *ocsp_json(struct enc *e, const struct scanres_chain *c)
 	if (!o)
 		return NULL;
 	put(e, o, "stapled", json_boolean(c->stapled));
-	put(e, o, "status", c->stapled ? str_or_null_empty(c->vo.cert_status) : json_null());
+	put(e, o, "status", c->stapled ? str_or_null(c->vo.cert_status) : json_null());
 	put(e, o, "verified", c->stapled ? tri(c->vo.verified) : json_null());
 	put(e, o, "applicable", json_boolean(c->ocsp_applicable));
 	put(e, o, "must_staple", json_boolean(c->must_staple));
 	if (!c->stapled)
 		return o;
 	put(e, o, "fresh", tri(c->vo.fresh));
-	put(e, o, "response_status", str_or_null_empty(c->vo.response_status));
-	put(e, o, "this_update", str_or_null_empty(c->vo.this_update));
-	put(e, o, "next_update", str_or_null_empty(c->vo.next_update));
-	put(e, o, "revocation_time", str_or_null_empty(c->vo.revocation_time));
-	put(e, o, "revocation_reason", str_or_null_empty(c->vo.revocation_reason));
-	put(e, o, "responder", str_or_null_empty(c->vo.responder));
-	put(e, o, "error", str_or_null_empty(c->vo.error));
+	put(e, o, "response_status", str_or_null(c->vo.response_status));
+	put(e, o, "this_update", str_or_null(c->vo.this_update));
+	put(e, o, "next_update", str_or_null(c->vo.next_update));
+	put(e, o, "revocation_time", str_or_null(c->vo.revocation_time));
+	put(e, o, "revocation_reason", str_or_null(c->vo.revocation_reason));
+	put(e, o, "responder", str_or_null(c->vo.responder));
+	put(e, o, "error", str_or_null(c->vo.error));
 	put(e, o, "length", json_integer((json_int_t)c->ocsp_len));
-	put(e, o, "gnutls_status", str_or_null_empty(c->go.cert_status));
+	put(e, o, "gnutls_status", str_or_null(c->go.cert_status));
 	put(e, o, "gnutls_verified", tri(c->go.verified));
 	put(e, o, "gnutls_fresh", tri(c->go.fresh));
-	put(e, o, "gnutls_error", str_or_null_empty(c->go.error));
+	put(e, o, "gnutls_error", str_or_null(c->go.error));
 	put(e, o, "verdicts_disagree", json_boolean(ocsp_disagree(c)));
 	return o;
 }
@@ -357,7 +352,7 @@ static json_t *chains_json(struct enc *e, const struct scan_result *r)
 		json_t *o = json_object();
 		char buf[7];
 		put(e, o, "requested", json_string(c->requested));
-		put(e, o, "error", str_or_null_empty(c->error));
+		put(e, o, "error", str_or_null(c->error));
 		put(e, o, "version", str_or_null(c->version ? tls_reg_version_name(c->version)
 							     : NULL));
 		put(e, o, "cipher", c->suite ? json_string(tls_reg_suite_name(c->suite, buf))
@@ -382,16 +377,16 @@ static json_t *chains_json(struct enc *e, const struct scan_result *r)
 		}
 		if (c->verified) {
 			put(e, o, "trusted", tri(c->v.trusted));
-			put(e, o, "verify_error", str_or_null_empty(c->v.error));
+			put(e, o, "verify_error", str_or_null(c->v.error));
 			put(e, o, "error_depth", json_integer(c->v.error_depth));
 			put(e, o, "hostname_match", tri(c->v.hostname_match));
 			put(e, o, "in_order", json_boolean(c->v.in_order));
 			put(e, o, "complete", tri(c->v.complete));
 			put(e, o, "path_len", json_integer(c->v.path_len));
 			put(e, o, "unused", json_integer(c->v.unused));
-			put(e, o, "anchor", str_or_null_empty(c->v.anchor));
+			put(e, o, "anchor", str_or_null(c->v.anchor));
 			put(e, o, "gnutls_trusted", tri(c->g.trusted));
-			put(e, o, "gnutls_error", str_or_null_empty(c->g.error));
+			put(e, o, "gnutls_error", str_or_null(c->g.error));
 			put(e, o, "gnutls_hostname_match", tri(c->g.hostname_match));
 			put(e, o, "verdicts_disagree", json_boolean(chain_disagree(c)));
 			put(e, o, "ocsp", ocsp_json(e, c));
@@ -499,7 +494,7 @@ static json_t *http_json(struct enc *e, const struct scan_result *r)
 	put(e, o, "status", r->http.answered ? json_integer(r->http.status) : json_null());
 	put(e, o, "hsts", r->http.hsts ? hsts_json(e, r->http.hsts) : json_null());
 	put(e, o, "public_key_pins", str_or_null(r->http.hpkp));
-	put(e, o, "error", str_or_null_empty(r->http.error));
+	put(e, o, "error", str_or_null(r->http.error));
 	return o;
 }
 
@@ -564,7 +559,7 @@ static json_t *scan_object(struct enc *e, const struct scan_result *r, bool with
 	put(e, o, "certificates", c0 ? certs_json(e, c0) : json_array());
 	bool judged = c0 && c0->verified && c0->n_certs > 0;
 	put(e, o, "chain_trusted", judged ? tri(c0->v.trusted) : json_null());
-	put(e, o, "verify_error", judged ? str_or_null_empty(c0->v.error) : json_null());
+	put(e, o, "verify_error", judged ? str_or_null(c0->v.error) : json_null());
 	put(e, o, "hostname_match", judged ? tri(c0->v.hostname_match) : json_null());
 	put(e, o, "ocsp", judged ? ocsp_json(e, c0) : json_null());
 	put(e, o, "pins", pins_json(e, r));
@@ -638,6 +633,8 @@ static json_t *scan_object(struct enc *e, const struct scan_result *r, bool with
 	put(e, o, "order_checked", checked);
 	put(e, o, "order_inconsistent", inconsistent);
 	put(e, o, "chains", chains_json(e, r));
+	static const char *const wsni[] = { NULL, "same", "other", "failed" };
+	put(e, o, "without_sni", str_or_null(wsni[r->without_sni]));
 	put(e, o, "http", http_json(e, r));
 	put(e, o, "probe_failures", json_integer(r->probe_failures));
 	put(e, o, "evidence_cut", json_boolean(r->evidence_cut));

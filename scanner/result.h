@@ -188,6 +188,12 @@ struct scan_result {
 	struct scanres_chain chains[SCANRES_MAX_CHAINS];
 	size_t n_chains;
 	size_t pins_configured;               /* pins for this endpoint (--pins) */
+	enum {
+		SCANRES_WITHOUT_SNI_UNTRIED = 0,  /* no SNI to leave out, or not reached */
+		SCANRES_WITHOUT_SNI_SAME,         /* the same leaf as with the SNI */
+		SCANRES_WITHOUT_SNI_OTHER,        /* another certificate (in chains) */
+		SCANRES_WITHOUT_SNI_FAILED,       /* no handshake without SNI */
+	} without_sni;
 	struct scanres_http http;
 
 	/* cost */

@@ -2,7 +2,7 @@
  * store.c - lifecycle, schema and migrations, errors and batching of the
  * tlsscope fact store. Writers are in store_write.c, readers in store_read.c.
  *
- * SCHEMA (version 1)
+ * SCHEMA (version 2)
  *
  *   table            one row per                        key / constraints
  *   ---------------  ---------------------------------  ------------------------------------
@@ -13,8 +13,17 @@
  *   scans            active scan of an endpoint         -> endpoints; result = scan JSON
  *   probe_evidence   probe transcript (request and      -> scans; index (scan_id, probe)
  *                    response bytes, outcome)
- *   certificates     distinct certificate DER           sha256 (lowercase hex) PRIMARY KEY
- *   scan_certs       chain position seen by a scan      PK(scan_id, depth); -> certificates
+ *   certificates     distinct certificate DER, and its  sha256 (lowercase hex) PRIMARY KEY;
+ *                    facts (certinfo JSON object, set   facts: JSON object or NULL (v2)
+ *                    once; NULL: not parsed / v1 row)
+ *   scan_certs       chain position seen by a scan:     PK(scan_id, chain, depth);
+ *                    chain 0 = the default handshake,   -> certificates (chain: v2)
+ *                    1.. = other handshakes (RSA, ECDSA
+ *                    certificate of a dual-cert server)
+ *   ocsp_responses   distinct stapled OCSP response     sha256 (lowercase hex) PRIMARY KEY (v2)
+ *                    DER
+ *   scan_ocsp        response stapled in a scan's       PK(scan_id, chain); -> ocsp_responses
+ *                    handshake of chain `chain`         (v2)
  *   connections      TLS connection seen by the sensor  index (server_ip, server_port, sni),
  *                                                       (ts), (server_cert_sha256)
  *   conn_certs       chain position seen on the wire    PK(conn_id, depth); -> certificates
@@ -24,7 +33,8 @@
  *                                                       first_seen, last_seen
  *
  *   endpoints 1--n scans 1--n probe_evidence
- *                      \--n scan_certs n--1 certificates 1--n conn_certs n--1 connections
+ *                      |--n scan_certs n--1 certificates 1--n conn_certs n--1 connections
+ *                      \--n scan_ocsp n--1 ocsp_responses
  *
  * Conventions: every table is STRICT (a bound value of the wrong type is an
  * error, not a silent conversion); times are RFC 3339 UTC text ending in 'Z'
@@ -32,8 +42,9 @@
  * JSON columns are CHECKed with json_valid() (and json_type() for arrays and
  * objects) so that rules can call json_extract()/json_each() on any row
  * without a "malformed JSON" error stopping the whole rule; foreign keys are
- * enforced and child rows cascade on delete, except certificates, which are
- * shared and can only be deleted once nothing references them.
+ * enforced and child rows cascade on delete, except certificates and OCSP
+ * responses, which are shared and can only be deleted once nothing references
+ * them.
  * A parent column that is NULL-able but part of a natural key (endpoints) is
  * made unique through an index on ifnull(col, ''), because SQLite's UNIQUE
  * treats NULLs as distinct.
@@ -214,9 +225,52 @@ static const char migration_1[] =
 	") STRICT;"
 	"CREATE INDEX findings_status ON findings (status, severity);";
 
+/*
+ * Version 2: certificate facts, several chains per scan, stapled OCSP responses.
+ * Every row is kept: v1 scan_certs rows become chain 0 (the default handshake's,
+ * the only one v1 recorded), v1 certificates get no facts (NULL) until a producer
+ * sees them again. scan_certs gets a new primary key, which SQLite's ALTER TABLE
+ * cannot change, so the table is rebuilt (https://sqlite.org/lang_altertable.html,
+ * "other kinds of table schema changes"): nothing references scan_certs, so foreign
+ * keys stay on (the copy is checked against scans and certificates, the drop deletes
+ * only child rows). A writer of v1 that still has the file open keeps working: its
+ * statements are re-prepared and an INSERT without `chain` gets chain 0.
+ */
+static const char migration_2[] =
+	"ALTER TABLE certificates ADD COLUMN"
+	" facts TEXT " JSON_TYPE_CHECK("facts", "object") ";"
+
+	"CREATE TABLE scan_certs_v2 ("
+	" scan_id     INTEGER NOT NULL REFERENCES scans (id) ON DELETE CASCADE,"
+	" chain       INTEGER NOT NULL DEFAULT 0 CHECK (chain >= 0),"  /* 0 = default handshake */
+	" depth       INTEGER NOT NULL CHECK (depth >= 0),"            /* 0 = leaf */
+	" cert_sha256 TEXT NOT NULL REFERENCES certificates (sha256),"
+	" PRIMARY KEY (scan_id, chain, depth)"
+	") STRICT;"
+	"INSERT INTO scan_certs_v2 (scan_id, chain, depth, cert_sha256)"
+	" SELECT scan_id, 0, depth, cert_sha256 FROM scan_certs;"
+	"DROP TABLE scan_certs;" /* its index scan_certs_cert goes with it */
+	"ALTER TABLE scan_certs_v2 RENAME TO scan_certs;"
+	"CREATE INDEX scan_certs_cert ON scan_certs (cert_sha256);"
+
+	"CREATE TABLE ocsp_responses ("
+	" sha256     TEXT PRIMARY KEY NOT NULL " SHA256_CHECK("sha256") ","
+	" der        BLOB NOT NULL,"
+	" first_seen TEXT NOT NULL " TS_CHECK("first_seen")
+	") STRICT;"
+
+	"CREATE TABLE scan_ocsp ("
+	" scan_id     INTEGER NOT NULL REFERENCES scans (id) ON DELETE CASCADE,"
+	" chain       INTEGER NOT NULL CHECK (chain >= 0),"
+	" ocsp_sha256 TEXT NOT NULL REFERENCES ocsp_responses (sha256),"
+	" PRIMARY KEY (scan_id, chain)"
+	") STRICT;"
+	"CREATE INDEX scan_ocsp_resp ON scan_ocsp (ocsp_sha256);";
+
 /* migrations[i]: schema version i -> i + 1. Append only. */
 static const char *const migrations[] = {
 	migration_1,
+	migration_2,
 };
 
 _Static_assert(sizeof migrations / sizeof migrations[0] == STORE_SCHEMA_VERSION,

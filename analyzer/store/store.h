@@ -52,7 +52,7 @@
 #endif
 
 /* The schema version this build creates and understands (PRAGMA user_version). */
-#define STORE_SCHEMA_VERSION 1
+#define STORE_SCHEMA_VERSION 2
 
 /* PRAGMA application_id of a tlsscope store: the bytes "TLSS". */
 #define STORE_APPLICATION_ID 0x544c5353
@@ -117,6 +117,8 @@ enum store_table {
 	STORE_T_CONN_CERTS,
 	STORE_T_ANOMALIES,
 	STORE_T_FINDINGS,
+	STORE_T_OCSP_RESPONSES, /* schema version 2 */
+	STORE_T_SCAN_OCSP,
 	STORE_T_COUNT_ /* number of tables, not a table */
 };
 
@@ -233,12 +235,51 @@ int store_put_cert(struct store *st, const unsigned char *der, size_t len,
                    char sha256_hex[STORE_SHA256_HEX_SIZE]) STORE_WUR;
 
 /*
- * Record that scan `scan_id` received certificate `sha256_hex` at chain
- * position `depth` (0 = leaf). The certificate must have been stored with
- * store_put_cert() first. Linking the same (scan, depth) twice is an error.
- * Returns STORE_OK, STORE_EINVAL, STORE_ECONSTRAINT, STORE_EBUSY or a fatal code.
+ * Set the facts of certificate `sha256_hex` (lowercase hex, stored with
+ * store_put_cert() first): facts_json is its JSON object, as
+ * analyzer/certinfo.h's certinfo_json() makes it, serialized (read during the
+ * call only). Facts are set once: when the certificate has facts already,
+ * nothing changes and the call succeeds (the first facts stay; facts are a
+ * function of the DER, so a second producer computes the same ones).
+ * Returns STORE_OK, STORE_EINVAL (NULL st/hash/facts, a hash that is not
+ * lowercase hex, facts_json not a valid JSON object), STORE_ENOTFOUND (no
+ * such certificate), STORE_EBUSY or a fatal code.
  */
-int store_link_scan_cert(struct store *st, int64_t scan_id, unsigned depth,
+int store_put_cert_facts(struct store *st, const char *sha256_hex,
+                         const char *facts_json) STORE_WUR;
+
+/*
+ * Record that scan `scan_id` received certificate `sha256_hex` at position
+ * `depth` (0 = leaf) of its chain number `chain`: a scan may see several
+ * chains, one per full handshake with a distinct leaf (0 = the default
+ * handshake's; e.g. 1 and 2 for the RSA and ECDSA certificates of a
+ * dual-certificate server). The certificate must have been stored with
+ * store_put_cert() first. Linking the same (scan, chain, depth) twice is an error.
+ * Returns STORE_OK, STORE_EINVAL, STORE_ECONSTRAINT (unknown scan or
+ * certificate, position already linked), STORE_EBUSY or a fatal code.
+ */
+int store_link_scan_cert(struct store *st, int64_t scan_id, unsigned chain, unsigned depth,
+                         const char *sha256_hex) STORE_WUR;
+
+/*
+ * Store a stapled OCSP response's DER once, keyed by its SHA-256, like
+ * store_put_cert(): storing the same bytes again changes nothing.
+ * der/len: the response bytes, len > 0; read during the call only.
+ * sha256_hex: receives the lowercase hex SHA-256 (NUL-terminated); may be NULL.
+ * Returns STORE_OK, STORE_EINVAL, STORE_EBUSY or a fatal code.
+ */
+int store_put_ocsp(struct store *st, const unsigned char *der, size_t len,
+                   char sha256_hex[STORE_SHA256_HEX_SIZE]) STORE_WUR;
+
+/*
+ * Record that the handshake of chain number `chain` (as in
+ * store_link_scan_cert()) of scan `scan_id` got OCSP response `sha256_hex`
+ * stapled, stored with store_put_ocsp() first. One response per (scan, chain):
+ * linking a second is an error.
+ * Returns STORE_OK, STORE_EINVAL, STORE_ECONSTRAINT (unknown scan or
+ * response, chain already linked), STORE_EBUSY or a fatal code.
+ */
+int store_link_scan_ocsp(struct store *st, int64_t scan_id, unsigned chain,
                          const char *sha256_hex) STORE_WUR;
 
 /*
@@ -398,7 +439,17 @@ struct store_cert {
 	const unsigned char *der;
 	size_t der_len;
 	const char *first_seen;
+	const char *facts_json;   /* its JSON object (store_put_cert_facts()), NULL = none */
 };
+
+/*
+ * Whether certificate `sha256_hex` (lowercase hex) has facts yet, into *has:
+ * lets a producer that sees the same certificates over and over (the sensor)
+ * build the facts only for the ones that lack them.
+ * Returns STORE_OK, STORE_EINVAL, STORE_ENOTFOUND (no such certificate) or a
+ * fatal code.
+ */
+int store_cert_has_facts(struct store *st, const char *sha256_hex, bool *has) STORE_WUR;
 
 /*
  * Call cb once with the certificate whose SHA-256 is sha256_hex (lowercase hex).

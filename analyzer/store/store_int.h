@@ -11,7 +11,9 @@
 
 /* Statements prepared once at open and reused by the writer (store_write.c).
  * Readers prepare their own statements per call so that a reader callback may
- * call another reader without resetting the statement being iterated. */
+ * call another reader without resetting the statement being iterated; the one
+ * exception is S_CERT_HAS_FACTS (store_i_cert_has_facts), a point lookup that
+ * calls nothing back, which the sensor makes for every certificate it sees. */
 enum store_stmt {
 	S_BEGIN,
 	S_COMMIT,
@@ -23,7 +25,12 @@ enum store_stmt {
 	S_SCAN_END,
 	S_PROBE_INS,
 	S_CERT_INS,
+	S_CERT_FACTS_SET,
+	S_CERT_HAS_FACTS,
+	S_JSON_IS_OBJECT,
 	S_SCAN_CERT_INS,
+	S_OCSP_INS,
+	S_SCAN_OCSP_INS,
 	S_CONN_INS,
 	S_CONN_CERT_INS,
 	S_ANOMALY_INS,
@@ -90,6 +97,11 @@ bool store_i_is_sha256_hex(const char *s);
  * unless st->in_query is set (store_read.c). */
 int store_i_authorizer(void *st, int action, const char *a1, const char *a2,
                        const char *dbname, const char *trigger);
+
+/* Whether certificate sha256_hex (already checked: lowercase hex) has facts,
+ * into *has (store_read.c). Returns STORE_OK, STORE_ENOTFOUND (no such
+ * certificate, with a message) or store_i_sqlfail(). */
+int store_i_cert_has_facts(struct store *st, const char *sha256_hex, bool *has);
 
 /* Prepare the cached writer statements (store_write.c). */
 int store_i_prepare_writer(struct store *st);

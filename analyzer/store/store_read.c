@@ -31,6 +31,8 @@ static const char *const count_sql[STORE_T_COUNT_] = {
 	[STORE_T_CONN_CERTS] = "SELECT count(*) FROM conn_certs",
 	[STORE_T_ANOMALIES] = "SELECT count(*) FROM anomalies",
 	[STORE_T_FINDINGS] = "SELECT count(*) FROM findings",
+	[STORE_T_OCSP_RESPONSES] = "SELECT count(*) FROM ocsp_responses",
+	[STORE_T_SCAN_OCSP] = "SELECT count(*) FROM scan_ocsp",
 };
 
 /* Prepare a reader statement; on failure record the error. */
@@ -232,6 +234,7 @@ static int each_cert(struct store *st, sqlite3_stmt *s, bool want_one,
 		c.der = sqlite3_column_blob(s, 1);
 		c.der_len = (size_t)sqlite3_column_bytes(s, 1);
 		c.first_seen = col_text(s, 2);
+		c.facts_json = col_text(s, 3);
 		if (cb(ctx, &c) != 0) {
 			rc = SQLITE_DONE;
 			break;
@@ -257,7 +260,7 @@ int store_get_cert(struct store *st, const char *sha256_hex,
 	if (!cb || !store_i_is_sha256_hex(sha256_hex))
 		return store_i_fail(st, STORE_EINVAL,
 		                    "store_get_cert: NULL callback or not a lowercase hex SHA-256");
-	if ((ret = prepare(st, "SELECT sha256, der, first_seen FROM certificates"
+	if ((ret = prepare(st, "SELECT sha256, der, first_seen, facts FROM certificates"
 	                       " WHERE sha256 = ?1", &s)) != STORE_OK)
 		return ret;
 	rc = sqlite3_bind_text(s, 1, sha256_hex, -1, SQLITE_STATIC);
@@ -276,10 +279,41 @@ int store_each_cert(struct store *st,
 		return STORE_EINVAL;
 	if (!cb)
 		return store_i_fail(st, STORE_EINVAL, "store_each_cert: NULL callback");
-	if ((ret = prepare(st, "SELECT sha256, der, first_seen FROM certificates"
+	if ((ret = prepare(st, "SELECT sha256, der, first_seen, facts FROM certificates"
 	                       " ORDER BY first_seen, sha256", &s)) != STORE_OK)
 		return ret;
 	return each_cert(st, s, false, cb, ctx);
+}
+
+int store_i_cert_has_facts(struct store *st, const char *sha256_hex, bool *has)
+{
+	sqlite3_stmt *s = st->stmt[S_CERT_HAS_FACTS];
+	int found = -1, rc;
+
+	rc = sqlite3_bind_text(s, 1, sha256_hex, -1, SQLITE_STATIC);
+	if (rc == SQLITE_OK && (rc = sqlite3_step(s)) == SQLITE_ROW)
+		found = sqlite3_column_int(s, 0);
+	sqlite3_reset(s);
+	sqlite3_clear_bindings(s);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return store_i_sqlfail(st, rc, "look up certificate facts");
+	if (found < 0)
+		return store_i_fail(st, STORE_ENOTFOUND, "no certificate with SHA-256 %.64s",
+		                    sha256_hex);
+	*has = found != 0;
+	return STORE_OK;
+}
+
+int store_cert_has_facts(struct store *st, const char *sha256_hex, bool *has)
+{
+	if (!st)
+		return STORE_EINVAL;
+	if (!has || !store_i_is_sha256_hex(sha256_hex))
+		return store_i_fail(st, STORE_EINVAL,
+		                    "store_cert_has_facts: NULL result or not a lowercase hex SHA-256");
+	if (st->fatal)
+		return st->fatal;
+	return store_i_cert_has_facts(st, sha256_hex, has);
 }
 
 /* ---- findings ----------------------------------------------------------------- */

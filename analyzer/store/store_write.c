@@ -40,8 +40,23 @@ static const char *const writer_sql[S_COUNT_] = {
 	[S_CERT_INS] =
 		"INSERT INTO certificates (sha256, der, first_seen) VALUES (?1, ?2, ?3)"
 		" ON CONFLICT (sha256) DO NOTHING",
+	/* facts are set once: a certificate that has them keeps them */
+	[S_CERT_FACTS_SET] =
+		"UPDATE certificates SET facts = ?2 WHERE sha256 = ?1 AND facts IS NULL",
+	[S_CERT_HAS_FACTS] =
+		"SELECT facts IS NOT NULL FROM certificates WHERE sha256 = ?1",
+	/* the test of the facts column's CHECK, so a bad argument is refused before
+	 * anything is touched (and also when the CHECK would not run: facts set) */
+	[S_JSON_IS_OBJECT] =
+		"SELECT CASE WHEN json_valid(?1) THEN json_type(?1) = 'object' ELSE 0 END",
 	[S_SCAN_CERT_INS] =
-		"INSERT INTO scan_certs (scan_id, depth, cert_sha256) VALUES (?1, ?2, ?3)",
+		"INSERT INTO scan_certs (scan_id, chain, depth, cert_sha256)"
+		" VALUES (?1, ?2, ?3, ?4)",
+	[S_OCSP_INS] =
+		"INSERT INTO ocsp_responses (sha256, der, first_seen) VALUES (?1, ?2, ?3)"
+		" ON CONFLICT (sha256) DO NOTHING",
+	[S_SCAN_OCSP_INS] =
+		"INSERT INTO scan_ocsp (scan_id, chain, ocsp_sha256) VALUES (?1, ?2, ?3)",
 	[S_CONN_INS] =
 		"INSERT INTO connections (ts, client_ip, client_port, server_ip, server_port,"
 		" sni, version, cipher, alpn_offered, alpn_selected, ja3, ja3s, ja4,"
@@ -262,7 +277,10 @@ int store_add_probe_evidence(struct store *st, const struct store_probe *p, int6
 
 /* ---- certificates --------------------------------------------------------- */
 
-int store_put_cert(struct store *st, const unsigned char *der, size_t len,
+/* Insert-or-ignore DER keyed by its SHA-256 with cached statement `which`
+ * (S_CERT_INS, S_OCSP_INS); `fn` names the public call in messages. */
+static int put_der(struct store *st, enum store_stmt which, const char *fn,
+                   const unsigned char *der, size_t len,
                    char sha256_hex[STORE_SHA256_HEX_SIZE])
 {
 	uint8_t md[DIGEST_SHA256_LEN];
@@ -271,10 +289,8 @@ int store_put_cert(struct store *st, const unsigned char *der, size_t len,
 	sqlite3_stmt *s;
 	int ret, rc = SQLITE_OK;
 
-	if (!st)
-		return STORE_EINVAL;
 	if (!der || len == 0)
-		return store_i_fail(st, STORE_EINVAL, "store_put_cert: empty DER");
+		return store_i_fail(st, STORE_EINVAL, "%s: empty DER", fn);
 	if (st->fatal)
 		return st->fatal;
 	/* The project's one digest interface (capture/wire/digest.h, OpenSSL underneath). */
@@ -283,32 +299,93 @@ int store_put_cert(struct store *st, const unsigned char *der, size_t len,
 
 	if ((ret = store_i_wbegin(st)) != STORE_OK)
 		return ret;
-	s = st->stmt[S_CERT_INS];
+	s = st->stmt[which];
 	b_text(s, 1, hex, &rc);
 	b_blob(s, 2, der, len, &rc);
 	b_text(s, 3, store_i_now(now), &rc);
-	ret = run_bound(st, s, rc, "insert certificate");
+	ret = run_bound(st, s, rc,
+	                which == S_CERT_INS ? "insert certificate" : "insert OCSP response");
 	if (ret == STORE_OK && sha256_hex)
 		memcpy(sha256_hex, hex, sizeof hex);
 	return store_i_wend(st, ret);
 }
 
-/* Insert one chain link into scan_certs or conn_certs (cached statement). */
+int store_put_cert(struct store *st, const unsigned char *der, size_t len,
+                   char sha256_hex[STORE_SHA256_HEX_SIZE])
+{
+	if (!st)
+		return STORE_EINVAL;
+	return put_der(st, S_CERT_INS, "store_put_cert", der, len, sha256_hex);
+}
+
+/* Whether facts_json is a JSON object, as the facts column's CHECK decides:
+ * STORE_OK, STORE_EINVAL (not one) or the SQLite failure. */
+static int check_json_object(struct store *st, const char *facts_json)
+{
+	sqlite3_stmt *s = st->stmt[S_JSON_IS_OBJECT];
+	int is_obj = 0, rc = SQLITE_OK;
+
+	b_text(s, 1, facts_json, &rc);
+	if (rc == SQLITE_OK && (rc = sqlite3_step(s)) == SQLITE_ROW)
+		is_obj = sqlite3_column_int(s, 0);
+	sqlite3_reset(s);
+	sqlite3_clear_bindings(s);
+	if (rc != SQLITE_ROW)
+		return store_i_sqlfail(st, rc, "check certificate facts JSON");
+	if (!is_obj)
+		return store_i_fail(st, STORE_EINVAL,
+		                    "store_put_cert_facts: facts are not a valid JSON object");
+	return STORE_OK;
+}
+
+int store_put_cert_facts(struct store *st, const char *sha256_hex, const char *facts_json)
+{
+	sqlite3_stmt *s;
+	bool has;
+	int ret, rc = SQLITE_OK;
+
+	if (!st)
+		return STORE_EINVAL;
+	if (!store_i_is_sha256_hex(sha256_hex))
+		return store_i_fail(st, STORE_EINVAL,
+		                    "store_put_cert_facts: not a lowercase hex SHA-256");
+	if (!facts_json)
+		return store_i_fail(st, STORE_EINVAL, "store_put_cert_facts: facts are NULL");
+	if (st->fatal)
+		return st->fatal;
+	if ((ret = check_json_object(st, facts_json)) != STORE_OK)
+		return ret;
+	if ((ret = store_i_wbegin(st)) != STORE_OK)
+		return ret;
+	s = st->stmt[S_CERT_FACTS_SET];
+	b_text(s, 1, sha256_hex, &rc);
+	b_text(s, 2, facts_json, &rc);
+	ret = run_bound(st, s, rc, "set certificate facts");
+	/* nothing changed: facts were set already, or there is no such certificate */
+	if (ret == STORE_OK && sqlite3_changes(st->db) == 0)
+		ret = store_i_cert_has_facts(st, sha256_hex, &has);
+	return store_i_wend(st, ret);
+}
+
+/* Insert one chain link into scan_certs (chain, depth) or conn_certs (depth)
+ * with its cached statement. */
 static int link_cert(struct store *st, enum store_stmt which, int64_t owner,
-                     unsigned depth, const char *sha256_hex)
+                     unsigned chain, unsigned depth, const char *sha256_hex)
 {
 	sqlite3_stmt *s = st->stmt[which];
-	int rc = SQLITE_OK;
+	int i = 1, rc = SQLITE_OK;
 
-	b_int(s, 1, owner, &rc);
-	b_int(s, 2, depth, &rc);
-	b_text(s, 3, sha256_hex, &rc);
+	b_int(s, i++, owner, &rc);
+	if (which == S_SCAN_CERT_INS)
+		b_int(s, i++, chain, &rc);
+	b_int(s, i++, depth, &rc);
+	b_text(s, i, sha256_hex, &rc);
 	return run_bound(st, s, rc,
 	                 which == S_SCAN_CERT_INS ? "link scan certificate"
 	                                          : "link connection certificate");
 }
 
-int store_link_scan_cert(struct store *st, int64_t scan_id, unsigned depth,
+int store_link_scan_cert(struct store *st, int64_t scan_id, unsigned chain, unsigned depth,
                          const char *sha256_hex)
 {
 	int ret;
@@ -320,7 +397,38 @@ int store_link_scan_cert(struct store *st, int64_t scan_id, unsigned depth,
 		                    "store_link_scan_cert: not a lowercase hex SHA-256");
 	if ((ret = store_i_wbegin(st)) != STORE_OK)
 		return ret;
-	ret = link_cert(st, S_SCAN_CERT_INS, scan_id, depth, sha256_hex);
+	ret = link_cert(st, S_SCAN_CERT_INS, scan_id, chain, depth, sha256_hex);
+	return store_i_wend(st, ret);
+}
+
+/* ---- stapled OCSP responses ------------------------------------------------ */
+
+int store_put_ocsp(struct store *st, const unsigned char *der, size_t len,
+                   char sha256_hex[STORE_SHA256_HEX_SIZE])
+{
+	if (!st)
+		return STORE_EINVAL;
+	return put_der(st, S_OCSP_INS, "store_put_ocsp", der, len, sha256_hex);
+}
+
+int store_link_scan_ocsp(struct store *st, int64_t scan_id, unsigned chain,
+                         const char *sha256_hex)
+{
+	sqlite3_stmt *s;
+	int ret, rc = SQLITE_OK;
+
+	if (!st)
+		return STORE_EINVAL;
+	if (!store_i_is_sha256_hex(sha256_hex))
+		return store_i_fail(st, STORE_EINVAL,
+		                    "store_link_scan_ocsp: not a lowercase hex SHA-256");
+	if ((ret = store_i_wbegin(st)) != STORE_OK)
+		return ret;
+	s = st->stmt[S_SCAN_OCSP_INS];
+	b_int(s, 1, scan_id, &rc);
+	b_int(s, 2, chain, &rc);
+	b_text(s, 3, sha256_hex, &rc);
+	ret = run_bound(st, s, rc, "link scan OCSP response");
 	return store_i_wend(st, ret);
 }
 
@@ -395,7 +503,7 @@ int store_add_connection(struct store *st, const struct store_conn *c, int64_t *
 		goto out;
 	conn_id = sqlite3_last_insert_rowid(st->db);
 	for (i = 0; i < c->chain_len; i++) {
-		ret = link_cert(st, S_CONN_CERT_INS, conn_id, (unsigned)i, c->chain_sha256[i]);
+		ret = link_cert(st, S_CONN_CERT_INS, conn_id, 0, (unsigned)i, c->chain_sha256[i]);
 		if (ret != STORE_OK)
 			goto out;
 	}

@@ -458,7 +458,8 @@ static struct scan_result *scan_model(const struct model *m, unsigned inflight, 
 			model_answer(m, &req[i], &ans[i]);
 		for (size_t k = 0; k < n; k++) {
 			size_t i = idx[k];
-			struct probe_resp r = { req[i].id, ans[i].t, ans[i].b, ans[i].n, 100 };
+			struct probe_resp r = { .id = req[i].id, .transport = ans[i].t, .bytes = ans[i].b,
+						 .len = ans[i].n, .total = ans[i].n, .elapsed_us = 100 };
 			plan_result(p, &r);
 		}
 	}

@@ -6,7 +6,9 @@
  * public header: where a test needs a state the API cannot produce (a newer
  * schema version, another application's database), it patches the SQLite
  * file header directly (offsets from https://sqlite.org/fileformat.html),
- * after store_close() has checkpointed the WAL into the main file.
+ * after store_close() has checkpointed the WAL into the main file, or, for a
+ * database of an older schema version, builds it with SQLite itself from the
+ * DDL that version created (the fixture V1_DDL below).
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -24,6 +26,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <sqlite3.h>
+
 #include "analyzer/store/store.h"
 
 /* SQLite database header fields (big-endian u32). */
@@ -33,6 +37,10 @@
 /* SHA-256("abc"), FIPS 180-2 appendix B.1. */
 static const char ABC_SHA256[] =
 	"ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad";
+/* SHA-256("abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq"), FIPS 180-2 B.2. */
+static const char B2_MSG[] = "abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq";
+static const char B2_SHA256[] =
+	"248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1";
 
 struct fixture {
 	char dir[PATH_MAX];
@@ -206,7 +214,8 @@ static void test_migrate_empty_file(void **state)
 	assert_string_equal(q1(st, "SELECT count(*) FROM sqlite_schema WHERE type = 'table'"
 	                           " AND name IN ('meta', 'endpoints', 'scans', 'probe_evidence',"
 	                           " 'certificates', 'scan_certs', 'connections', 'conn_certs',"
-	                           " 'anomalies', 'findings')", &f), "10");
+	                           " 'anomalies', 'findings', 'ocsp_responses', 'scan_ocsp')",
+	                    &f), "12");
 	assert_string_equal(q1(st, "PRAGMA integrity_check", &f), "ok");
 	assert_int_equal(store_close(st), STORE_OK);
 }
@@ -344,7 +353,12 @@ static void test_open_too_new(void **state)
 	assert_null(store_open(fx->path, NULL, &err));
 	assert_int_equal(err.code, STORE_ETOONEW);
 	assert_non_null(strstr(err.msg, "newer"));
-	assert_non_null(strstr(err.msg, "schema version 2"));
+	{
+		char want[32];
+
+		snprintf(want, sizeof want, "schema version %d", STORE_SCHEMA_VERSION + 1);
+		assert_non_null(strstr(err.msg, want));
+	}
 }
 
 static void test_open_foreign_db(void **state)
@@ -374,6 +388,336 @@ static void test_open_bad_args(void **state)
 	assert_true(strlen(err.msg) > 0);
 }
 
+/* ---- migration from schema version 1 ------------------------------------------ */
+
+/*
+ * The DDL schema version 1 created: the `sql` of every object in sqlite_schema of a store
+ * made by the version 1 build (commit 06ff4a1), in creation order. A fixture of its own, not
+ * the store's migration text, so that a change to a released step shows up here.
+ */
+#define V1_TS(c) \
+	"CHECK (" c " GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]T" \
+	"[0-9][0-9]:[0-9][0-9]:[0-9][0-9]*Z')"
+#define V1_JSON(c, t) \
+	"CHECK (" c " IS NULL OR CASE WHEN json_valid(" c ") THEN json_type(" c ") = '" t "'" \
+	" ELSE 0 END)"
+static const char V1_DDL[] =
+	"CREATE TABLE meta ("
+	" key TEXT PRIMARY KEY NOT NULL,"
+	" value TEXT"
+	") STRICT;"
+	"CREATE TABLE endpoints ("
+	" id INTEGER PRIMARY KEY,"
+	" host TEXT,"
+	" ip TEXT,"
+	" port INTEGER NOT NULL CHECK (port BETWEEN 0 AND 65535),"
+	" sni TEXT,"
+	" first_seen TEXT NOT NULL " V1_TS("first_seen") ","
+	" CHECK (host IS NOT NULL OR ip IS NOT NULL)"
+	") STRICT;"
+	"CREATE UNIQUE INDEX endpoints_key ON endpoints"
+	" (ifnull(host, ''), ifnull(ip, ''), port, ifnull(sni, ''));"
+	"CREATE INDEX endpoints_addr ON endpoints (ip, port);"
+	"CREATE TABLE scans ("
+	" id INTEGER PRIMARY KEY,"
+	" endpoint_id INTEGER NOT NULL REFERENCES endpoints (id) ON DELETE CASCADE,"
+	" started TEXT NOT NULL " V1_TS("started") ","
+	" finished TEXT " V1_TS("finished") ","
+	" tool_version TEXT,"
+	" error TEXT,"
+	" result TEXT " V1_JSON("result", "object")
+	") STRICT;"
+	"CREATE INDEX scans_endpoint ON scans (endpoint_id, started);"
+	"CREATE TABLE probe_evidence ("
+	" id INTEGER PRIMARY KEY,"
+	" scan_id INTEGER NOT NULL REFERENCES scans (id) ON DELETE CASCADE,"
+	" probe TEXT NOT NULL,"
+	" request BLOB,"
+	" response BLOB,"
+	" outcome TEXT,"
+	" ts TEXT NOT NULL " V1_TS("ts")
+	") STRICT;"
+	"CREATE INDEX probe_evidence_scan ON probe_evidence (scan_id, probe);"
+	"CREATE TABLE certificates ("
+	" sha256 TEXT PRIMARY KEY NOT NULL"
+	" CHECK (length(sha256) = 64 AND sha256 NOT GLOB '*[^0-9a-f]*'),"
+	" der BLOB NOT NULL,"
+	" first_seen TEXT NOT NULL " V1_TS("first_seen")
+	") STRICT;"
+	"CREATE TABLE scan_certs ("
+	" scan_id INTEGER NOT NULL REFERENCES scans (id) ON DELETE CASCADE,"
+	" depth INTEGER NOT NULL CHECK (depth >= 0),"
+	" cert_sha256 TEXT NOT NULL REFERENCES certificates (sha256),"
+	" PRIMARY KEY (scan_id, depth)"
+	") STRICT;"
+	"CREATE INDEX scan_certs_cert ON scan_certs (cert_sha256);"
+	"CREATE TABLE connections ("
+	" id INTEGER PRIMARY KEY,"
+	" ts TEXT NOT NULL " V1_TS("ts") ","
+	" client_ip TEXT NOT NULL,"
+	" client_port INTEGER NOT NULL CHECK (client_port BETWEEN 0 AND 65535),"
+	" server_ip TEXT NOT NULL,"
+	" server_port INTEGER NOT NULL CHECK (server_port BETWEEN 0 AND 65535),"
+	" sni TEXT,"
+	" version TEXT,"
+	" cipher TEXT,"
+	" alpn_offered TEXT " V1_JSON("alpn_offered", "array") ","
+	" alpn_selected TEXT,"
+	" ja3 TEXT,"
+	" ja3s TEXT,"
+	" ja4 TEXT,"
+	" server_cert_sha256 TEXT CHECK (length(server_cert_sha256) = 64"
+	" AND server_cert_sha256 NOT GLOB '*[^0-9a-f]*'),"
+	" fallback_scsv INTEGER NOT NULL CHECK (fallback_scsv IN (0, 1)),"
+	" downgrade_sentinel TEXT CHECK (downgrade_sentinel IN ('TLSv1.2', 'TLSv1.1')),"
+	" resumed INTEGER NOT NULL CHECK (resumed IN (0, 1)),"
+	" hello_retry_request INTEGER NOT NULL CHECK (hello_retry_request IN (0, 1)),"
+	" alerts TEXT " V1_JSON("alerts", "array") ","
+	" anomalies TEXT " V1_JSON("anomalies", "array") ","
+	" source TEXT"
+	") STRICT;"
+	"CREATE INDEX connections_server ON connections (server_ip, server_port, sni);"
+	"CREATE INDEX connections_ts ON connections (ts);"
+	"CREATE INDEX connections_leaf ON connections (server_cert_sha256);"
+	"CREATE TABLE conn_certs ("
+	" conn_id INTEGER NOT NULL REFERENCES connections (id) ON DELETE CASCADE,"
+	" depth INTEGER NOT NULL CHECK (depth >= 0),"
+	" cert_sha256 TEXT NOT NULL REFERENCES certificates (sha256),"
+	" PRIMARY KEY (conn_id, depth)"
+	") STRICT;"
+	"CREATE INDEX conn_certs_cert ON conn_certs (cert_sha256);"
+	"CREATE TABLE anomalies ("
+	" id INTEGER PRIMARY KEY,"
+	" ref_kind TEXT NOT NULL CHECK (ref_kind IN ('connection', 'scan', 'probe')),"
+	" ref_id INTEGER NOT NULL,"
+	" name TEXT NOT NULL,"
+	" detail TEXT,"
+	" ts TEXT NOT NULL " V1_TS("ts")
+	") STRICT;"
+	"CREATE INDEX anomalies_ref ON anomalies (ref_kind, ref_id);"
+	"CREATE INDEX anomalies_name ON anomalies (name);"
+	"CREATE TABLE findings ("
+	" id INTEGER PRIMARY KEY,"
+	" rule TEXT NOT NULL,"
+	" resource TEXT NOT NULL,"
+	" status TEXT NOT NULL CHECK (status IN ('ok', 'alarm', 'info', 'skip')),"
+	" severity TEXT,"
+	" reason TEXT,"
+	" evidence TEXT CHECK (evidence IS NULL OR json_valid(evidence)),"
+	" first_seen TEXT NOT NULL " V1_TS("first_seen") ","
+	" last_seen TEXT NOT NULL " V1_TS("last_seen") ","
+	" count INTEGER NOT NULL DEFAULT 1 CHECK (count >= 1),"
+	" UNIQUE (rule, resource)"
+	") STRICT;"
+	"CREATE INDEX findings_status ON findings (status, severity);";
+
+/* Rows of a version 1 store: one of every kind, two certificates in a scan's chain. The
+ * certificates' keys are the FIPS 180-2 hashes of their bytes. */
+static const char V1_ROWS[] =
+	"INSERT INTO meta VALUES ('created', '2025-01-02T03:04:05.678Z'),"
+	" ('tool_version', 'tlsscope 0.1.0'), ('analyzer.last_conn', '1');"
+	"INSERT INTO endpoints VALUES (1, 'server.test', '127.0.0.1', 443, 'server.test',"
+	" '2025-01-02T03:04:05.000001Z');"
+	"INSERT INTO scans VALUES (1, 1, '2025-01-02T03:04:05.000002Z',"
+	" '2025-01-02T03:04:06.000003Z', 'tlsscope 0.1.0', NULL, '{\"type\":\"scan\",\"port\":443}');"
+	"INSERT INTO probe_evidence VALUES (1, 1, 'tls12-hello', X'1603010000', X'15030300',"
+	" 'alert:handshake_failure', '2025-01-02T03:04:05.000004Z');"
+	"INSERT INTO certificates VALUES"
+	" ('ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad', CAST('abc' AS BLOB),"
+	" '2025-01-02T03:04:05.000005Z'),"
+	" ('248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1',"
+	" CAST('abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq' AS BLOB),"
+	" '2025-01-02T03:04:05.000006Z');"
+	"INSERT INTO scan_certs VALUES"
+	" (1, 0, 'ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad'),"
+	" (1, 1, '248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1');"
+	"INSERT INTO connections (id, ts, client_ip, client_port, server_ip, server_port, sni,"
+	" server_cert_sha256, fallback_scsv, resumed, hello_retry_request, alerts)"
+	" VALUES (1, '2025-01-02T03:04:07.000007Z', '192.0.2.10', 50123, '127.0.0.1', 443,"
+	" 'server.test', 'ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad',"
+	" 0, 0, 0, '[]');"
+	"INSERT INTO conn_certs VALUES"
+	" (1, 0, 'ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad');"
+	"INSERT INTO anomalies VALUES (1, 'connection', 1, 'tcp_gap', NULL,"
+	" '2025-01-02T03:04:07.000008Z');"
+	"INSERT INTO findings VALUES (1, 'r1', '127.0.0.1:443 server.test', 'alarm', 'high',"
+	" 'why', '[{\"scan\":1}]', '2025-01-02T03:04:08Z', '2025-01-02T03:04:09Z', 2);"
+	"PRAGMA application_id = 1414288211;" /* 0x544c5353, "TLSS" */
+	"PRAGMA user_version = 1;";
+
+/* Builds a version 1 store at path (with SQLite alone), plus `extra` SQL (may be NULL). */
+static void make_v1(const char *path, const char *extra)
+{
+	sqlite3 *db = NULL;
+	char *msg = NULL;
+
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	if (sqlite3_exec(db, "PRAGMA foreign_keys = ON; BEGIN", NULL, NULL, &msg) != SQLITE_OK ||
+	    sqlite3_exec(db, V1_DDL, NULL, NULL, &msg) != SQLITE_OK ||
+	    sqlite3_exec(db, V1_ROWS, NULL, NULL, &msg) != SQLITE_OK ||
+	    (extra && sqlite3_exec(db, extra, NULL, NULL, &msg) != SQLITE_OK) ||
+	    sqlite3_exec(db, "COMMIT", NULL, NULL, &msg) != SQLITE_OK)
+		fail_msg("building the v1 store: %s", msg ? msg : "?");
+	assert_int_equal(sqlite3_close(db), SQLITE_OK);
+}
+
+/* Every row of a query, "a|b|c" per row, rows joined by newlines. */
+struct rows {
+	char v[16384];
+	size_t n;
+};
+
+static int cb_rows(void *ctx, int ncol, const char *const *names, const char *const *values)
+{
+	struct rows *r = ctx;
+	int i, k;
+
+	(void)names;
+	for (i = 0; i < ncol; i++) {
+		k = snprintf(r->v + r->n, sizeof r->v - r->n, "%s%s", i ? "|" : "",
+		             values[i] ? values[i] : "NULL");
+		assert_true(k >= 0 && (size_t)k < sizeof r->v - r->n);
+		r->n += (size_t)k;
+	}
+	assert_true(r->n + 1 < sizeof r->v);
+	r->v[r->n++] = '\n';
+	r->v[r->n] = '\0';
+	return 0;
+}
+
+static const char *qall(struct store *st, const char *sql, struct rows *r)
+{
+	memset(r, 0, sizeof *r);
+	if (store_query(st, sql, cb_rows, r) != STORE_OK)
+		fail_msg("store_query(%s): %s", sql, store_errmsg(st));
+	return r->v;
+}
+
+/* The schema of a store, whitespace taken out of the SQL text (the fixture is formatted
+ * differently from the store's own DDL). */
+static const char SCHEMA_SQL[] =
+	"SELECT type, name, tbl_name, replace(replace(sql, ' ', ''), char(10), '')"
+	" FROM sqlite_schema ORDER BY type, name";
+
+/* A version 1 store opens as version 2 with every row kept: scan_certs rows become chain 0,
+ * certificates get no facts, the new tables are empty, and the schema is the one a new
+ * store gets. */
+static void test_migrate_v1(void **state)
+{
+	static const struct {
+		const char *sql, *want;
+	} kept[] = {
+		{ "SELECT value FROM meta WHERE key = 'created'", "2025-01-02T03:04:05.678Z\n" },
+		{ "SELECT value FROM meta WHERE key = 'tool_version'", "test-1.0\n" },
+		{ "SELECT value FROM meta WHERE key = 'analyzer.last_conn'", "1\n" },
+		{ "SELECT * FROM endpoints",
+		  "1|server.test|127.0.0.1|443|server.test|2025-01-02T03:04:05.000001Z\n" },
+		{ "SELECT id, endpoint_id, started, finished, tool_version, error,"
+		  " json_extract(result, '$.port') FROM scans",
+		  "1|1|2025-01-02T03:04:05.000002Z|2025-01-02T03:04:06.000003Z|tlsscope 0.1.0|NULL"
+		  "|443\n" },
+		{ "SELECT id, scan_id, probe, hex(request), hex(response), outcome, ts"
+		  " FROM probe_evidence",
+		  "1|1|tls12-hello|1603010000|15030300|alert:handshake_failure"
+		  "|2025-01-02T03:04:05.000004Z\n" },
+		{ "SELECT sha256, CAST(der AS TEXT), first_seen, facts FROM certificates"
+		  " ORDER BY first_seen",
+		  "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad|abc"
+		  "|2025-01-02T03:04:05.000005Z|NULL\n"
+		  "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1"
+		  "|abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq"
+		  "|2025-01-02T03:04:05.000006Z|NULL\n" },
+		{ "SELECT scan_id, chain, depth, cert_sha256 FROM scan_certs ORDER BY depth",
+		  "1|0|0|ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad\n"
+		  "1|0|1|248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1\n" },
+		{ "SELECT id, ts, server_cert_sha256, alerts FROM connections",
+		  "1|2025-01-02T03:04:07.000007Z"
+		  "|ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad|[]\n" },
+		{ "SELECT * FROM conn_certs",
+		  "1|0|ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad\n" },
+		{ "SELECT * FROM anomalies",
+		  "1|connection|1|tcp_gap|NULL|2025-01-02T03:04:07.000008Z\n" },
+		{ "SELECT * FROM findings",
+		  "1|r1|127.0.0.1:443 server.test|alarm|high|why|[{\"scan\":1}]"
+		  "|2025-01-02T03:04:08Z|2025-01-02T03:04:09Z|2\n" },
+		{ "SELECT count(*) FROM ocsp_responses", "0\n" },
+		{ "SELECT count(*) FROM scan_ocsp", "0\n" },
+		{ "PRAGMA integrity_check", "ok\n" },
+		{ "PRAGMA foreign_key_check", "" },
+		/* the rebuilt table's index is back */
+		{ "SELECT count(*) FROM sqlite_schema WHERE name = 'scan_certs_cert'"
+		  " AND tbl_name = 'scan_certs'", "1\n" },
+	};
+	struct fixture *fx = *state;
+	char fresh_path[PATH_MAX + 32];
+	struct store *st, *fresh;
+	struct rows r, want;
+	size_t i;
+
+	make_v1(fx->path, NULL);
+	st = open_ok(fx->path, 0);
+	assert_int_equal(atoi(qall(st, "PRAGMA user_version", &r)), STORE_SCHEMA_VERSION);
+	for (i = 0; i < sizeof kept / sizeof kept[0]; i++) {
+		if (strcmp(qall(st, kept[i].sql, &r), kept[i].want) != 0)
+			fail_msg("'%s':\n got  '%s'\n want '%s'", kept[i].sql, r.v, kept[i].want);
+	}
+
+	/* the same schema as a store created by this build */
+	snprintf(fresh_path, sizeof fresh_path, "%s/fresh.db", fx->dir);
+	fresh = open_ok(fresh_path, 0);
+	qall(fresh, SCHEMA_SQL, &want);
+	if (strcmp(qall(st, SCHEMA_SQL, &r), want.v) != 0)
+		fail_msg("migrated schema:\n%s\nnew store's schema:\n%s", r.v, want.v);
+	assert_int_equal(store_close(fresh), STORE_OK);
+
+	/* and it takes version 2 writes: another chain of the old scan, facts, OCSP */
+	assert_int_equal(store_link_scan_cert(st, 1, 1, 0, B2_SHA256), STORE_OK);
+	assert_int_equal(store_link_scan_cert(st, 1, 0, 1, B2_SHA256), STORE_ECONSTRAINT);
+	assert_int_equal(store_put_cert_facts(st, ABC_SHA256, "{\"cn\":\"abc\"}"), STORE_OK);
+	assert_int_equal(store_put_ocsp(st, (const unsigned char *)"abc", 3, NULL), STORE_OK);
+	assert_int_equal(store_link_scan_ocsp(st, 1, 0, ABC_SHA256), STORE_OK);
+	assert_int_equal(store_close(st), STORE_OK);
+
+	/* reopening changes nothing */
+	st = open_ok(fx->path, 0);
+	assert_string_equal(qall(st, "SELECT chain || ':' || depth FROM scan_certs"
+	                             " ORDER BY chain, depth", &r), "0:0\n0:1\n1:0\n");
+	assert_string_equal(qall(st, "SELECT json_extract(facts, '$.cn') FROM certificates"
+	                             " WHERE facts IS NOT NULL", &r), "abc\n");
+	assert_int_equal(count(st, STORE_T_SCAN_OCSP), 1);
+	assert_int_equal(store_close(st), STORE_OK);
+}
+
+/* A migration step that fails leaves the file as it was: still version 1, every row there. */
+static void test_migrate_v1_failure_rolls_back(void **state)
+{
+	struct fixture *fx = *state;
+	struct store_error err;
+	sqlite3 *db = NULL;
+	sqlite3_stmt *s = NULL;
+
+	/* a table in the way of the rebuild of scan_certs */
+	make_v1(fx->path, "CREATE TABLE scan_certs_v2 (x INTEGER) STRICT;");
+	memset(&err, 0, sizeof err);
+	assert_null(store_open(fx->path, NULL, &err));
+	assert_int_not_equal(err.code, STORE_OK);
+	assert_non_null(strstr(err.msg, "schema version 2"));
+
+	assert_int_equal(sqlite3_open(fx->path, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_prepare_v2(db,
+	                                    "SELECT (SELECT user_version FROM pragma_user_version)"
+	                                    " || ' ' || (SELECT count(*) FROM scan_certs)"
+	                                    " || ' ' || (SELECT count(*) FROM pragma_table_info("
+	                                    "'certificates') WHERE name = 'facts')"
+	                                    " || ' ' || (SELECT count(*) FROM sqlite_schema"
+	                                    " WHERE name = 'ocsp_responses')",
+	                                    -1, &s, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_step(s), SQLITE_ROW);
+	assert_string_equal((const char *)sqlite3_column_text(s, 0), "1 2 0 0");
+	sqlite3_finalize(s);
+	assert_int_equal(sqlite3_close(db), SQLITE_OK);
+}
+
 /* ---- writer ----------------------------------------------------------------- */
 
 static int cb_cert(void *ctx, const struct store_cert *c)
@@ -383,6 +727,7 @@ static int cb_cert(void *ctx, const struct store_cert *c)
 	f->rows++;
 	assert_int_equal(c->der_len, 3);
 	assert_memory_equal(c->der, "abc", 3);
+	assert_null(c->facts_json);
 	snprintf(f->v, sizeof f->v, "%s", c->sha256);
 	return 0;
 }
@@ -726,8 +1071,8 @@ static void test_scan_and_evidence(void **state)
 	an.ref_id = probe;
 	assert_int_equal(store_add_anomaly(st, &an, NULL), STORE_OK);
 	assert_int_equal(store_put_cert(st, (const unsigned char *)"abc", 3, h), STORE_OK);
-	assert_int_equal(store_link_scan_cert(st, scan, 0, h), STORE_OK);
-	assert_int_equal(store_link_scan_cert(st, scan, 0, h), STORE_ECONSTRAINT);
+	assert_int_equal(store_link_scan_cert(st, scan, 0, 0, h), STORE_OK);
+	assert_int_equal(store_link_scan_cert(st, scan, 0, 0, h), STORE_ECONSTRAINT);
 	assert_int_equal(store_scan_end(st, scan, NULL, NULL, "{\"type\":\"scan\",\"port\":443}"),
 	                 STORE_OK);
 	assert_int_equal(store_scan_end(st, scan + 100, NULL, NULL, NULL), STORE_ENOTFOUND);
@@ -881,6 +1226,208 @@ static void test_open_memory(void **state)
 	assert_int_equal(store_close(st), STORE_OK);
 }
 
+/* ---- schema version 2: certificate facts, chains, stapled OCSP ------------------ */
+
+static int cb_facts(void *ctx, const struct store_cert *c)
+{
+	struct first *f = ctx;
+
+	f->rows++;
+	snprintf(f->v, sizeof f->v, "%s", c->facts_json ? c->facts_json : "(null)");
+	return 0;
+}
+
+/* Facts are set once per certificate and never rewritten; bad arguments touch nothing. */
+static void test_cert_facts(void **state)
+{
+	static const char LEAF_FACTS[] = "{\"subject\":\"CN=leaf.test\",\"san\":[\"leaf.test\"]}";
+	enum { LEAF, CA, UNKNOWN, SHORT, UPPER, NONE };
+	static const struct {
+		const char *name;
+		int cert;          /* which hash */
+		const char *facts;
+		int want;
+		const char *leaf_facts; /* the leaf's facts afterwards */
+	} cases[] = {
+		{ "not JSON", LEAF, "{\"subject\":", STORE_EINVAL, NULL },
+		{ "an array", LEAF, "[1,2]", STORE_EINVAL, NULL },
+		{ "a string", LEAF, "\"CN=leaf.test\"", STORE_EINVAL, NULL },
+		{ "JSON null", LEAF, "null", STORE_EINVAL, NULL },
+		{ "empty text", LEAF, "", STORE_EINVAL, NULL },
+		{ "NULL facts", LEAF, NULL, STORE_EINVAL, NULL },
+		{ "first facts", LEAF, LEAF_FACTS, STORE_OK, LEAF_FACTS },
+		{ "other facts: kept", LEAF, "{\"subject\":\"CN=other\"}", STORE_OK, LEAF_FACTS },
+		{ "same facts again", LEAF, LEAF_FACTS, STORE_OK, LEAF_FACTS },
+		{ "invalid after set", LEAF, "[]", STORE_EINVAL, LEAF_FACTS },
+		{ "empty object", CA, "{}", STORE_OK, LEAF_FACTS },
+		{ "unknown certificate", UNKNOWN, "{}", STORE_ENOTFOUND, LEAF_FACTS },
+		{ "short hash", SHORT, "{}", STORE_EINVAL, LEAF_FACTS },
+		{ "uppercase hash", UPPER, "{}", STORE_EINVAL, LEAF_FACTS },
+		{ "NULL hash", NONE, "{}", STORE_EINVAL, LEAF_FACTS },
+	};
+	struct fixture *fx = *state;
+	struct store *st = open_ok(fx->path, 0);
+	char leaf[STORE_SHA256_HEX_SIZE], ca[STORE_SHA256_HEX_SIZE];
+	const char *hashes[] = {
+		[LEAF] = leaf, [CA] = ca, [UNKNOWN] = ABC_SHA256, [SHORT] = "ba7816bf",
+		[UPPER] = "BA7816BF8F01CFEA414140DE5DAE2223B00361A396177A9CB410FF61F20015AD",
+		[NONE] = NULL,
+	};
+	struct first f;
+	bool has = true;
+	size_t i;
+	int rc;
+
+	assert_int_equal(store_put_cert(st, (const unsigned char *)"leaf-der", 8, leaf), STORE_OK);
+	assert_int_equal(store_put_cert(st, (const unsigned char *)"ca-der", 6, ca), STORE_OK);
+	assert_int_equal(store_cert_has_facts(st, leaf, &has), STORE_OK);
+	assert_false(has);
+	for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		rc = store_put_cert_facts(st, hashes[cases[i].cert], cases[i].facts);
+		if (rc != cases[i].want)
+			fail_msg("case '%s': got %d (%s), want %d", cases[i].name, rc,
+			         store_errmsg(st), cases[i].want);
+		memset(&f, 0, sizeof f);
+		assert_int_equal(store_get_cert(st, leaf, cb_facts, &f), STORE_OK);
+		if (strcmp(f.v, cases[i].leaf_facts ? cases[i].leaf_facts : "(null)") != 0)
+			fail_msg("case '%s': leaf facts '%s'", cases[i].name, f.v);
+	}
+	assert_int_equal(store_cert_has_facts(st, leaf, &has), STORE_OK);
+	assert_true(has);
+	assert_int_equal(store_cert_has_facts(st, ca, &has), STORE_OK);
+	assert_true(has);
+	assert_int_equal(store_cert_has_facts(st, ABC_SHA256, &has), STORE_ENOTFOUND);
+	assert_int_equal(store_cert_has_facts(st, "ba7816bf", &has), STORE_EINVAL);
+	assert_int_equal(store_cert_has_facts(st, leaf, NULL), STORE_EINVAL);
+	assert_int_equal(store_put_cert_facts(NULL, leaf, "{}"), STORE_EINVAL);
+	/* rules read the facts with SQLite's JSON functions */
+	assert_string_equal(q1(st, "SELECT json_extract(facts, '$.san[0]') FROM certificates"
+	                           " WHERE json_extract(facts, '$.subject') = 'CN=leaf.test'", &f),
+	                    "leaf.test");
+	assert_int_equal(count(st, STORE_T_CERTIFICATES), 2);
+	assert_int_equal(store_flush(st), STORE_OK);
+	assert_int_equal(store_close(st), STORE_OK);
+
+	st = open_ok(fx->path, 0);
+	memset(&f, 0, sizeof f);
+	assert_int_equal(store_each_cert(st, cb_facts, &f), STORE_OK);
+	assert_int_equal(f.rows, 2);
+	assert_string_equal(q1(st, "SELECT facts FROM certificates"
+	                           " WHERE json_extract(facts, '$.subject') = 'CN=leaf.test'", &f),
+	                    LEAF_FACTS);
+	assert_int_equal(store_close(st), STORE_OK);
+}
+
+/* A scan keeps several chains apart: (chain, depth) is the position, intermediates shared. */
+static void test_scan_chains(void **state)
+{
+	static const struct {
+		const char *name;
+		unsigned chain, depth;
+		int cert;       /* index into h[], -1 = a hash never stored, -2 = not hex */
+		bool other_scan; /* a scan id that does not exist */
+		int want;
+	} links[] = {
+		{ "default leaf", 0, 0, 0, false, STORE_OK },
+		{ "default intermediate", 0, 1, 2, false, STORE_OK },
+		{ "rsa leaf", 1, 0, 0, false, STORE_OK },      /* same leaf as the default */
+		{ "rsa intermediate", 1, 1, 2, false, STORE_OK },
+		{ "ecdsa leaf", 2, 0, 1, false, STORE_OK },
+		{ "ecdsa intermediate", 2, 1, 2, false, STORE_OK },
+		{ "position taken", 2, 0, 0, false, STORE_ECONSTRAINT },
+		{ "unknown certificate", 3, 0, -1, false, STORE_ECONSTRAINT },
+		{ "unknown scan", 0, 0, 0, true, STORE_ECONSTRAINT },
+		{ "bad hash", 3, 0, -2, false, STORE_EINVAL },
+	};
+	static const char *const der[] = { "rsa-leaf", "ec-leaf", "intermediate" };
+	struct fixture *fx = *state;
+	struct store *st = open_ok(fx->path, 0);
+	char h[3][STORE_SHA256_HEX_SIZE], want[1024];
+	int64_t ep = 0, scan = 0;
+	struct rows r;
+	size_t i, n = 0;
+	int rc;
+
+	for (i = 0; i < 3; i++)
+		assert_int_equal(store_put_cert(st, (const unsigned char *)der[i], strlen(der[i]),
+		                                h[i]), STORE_OK);
+	assert_int_equal(store_endpoint_id(st, NULL, "127.0.0.1", 443, NULL, &ep), STORE_OK);
+	assert_int_equal(store_scan_begin(st, ep, NULL, NULL, &scan), STORE_OK);
+	want[0] = '\0';
+	for (i = 0; i < sizeof links / sizeof links[0]; i++) {
+		const char *hex = links[i].cert >= 0 ? h[links[i].cert]
+		                  : links[i].cert == -1 ? ABC_SHA256 : "xyz";
+
+		rc = store_link_scan_cert(st, links[i].other_scan ? scan + 1 : scan, links[i].chain,
+		                          links[i].depth, hex);
+		if (rc != links[i].want)
+			fail_msg("link '%s': got %d (%s), want %d", links[i].name, rc,
+			         store_errmsg(st), links[i].want);
+		if (rc == STORE_OK)
+			n += (size_t)snprintf(want + n, sizeof want - n, "%u|%u|%s\n", links[i].chain,
+			                      links[i].depth, der[links[i].cert]);
+	}
+	assert_int_equal(count(st, STORE_T_SCAN_CERTS), 6);
+	assert_int_equal(count(st, STORE_T_CERTIFICATES), 3);
+	assert_string_equal(qall(st, "SELECT chain, depth, CAST(c.der AS TEXT) FROM scan_certs s"
+	                             " JOIN certificates c ON c.sha256 = s.cert_sha256"
+	                             " ORDER BY chain, depth", &r), want);
+	assert_int_equal(store_link_scan_cert(NULL, scan, 0, 0, h[0]), STORE_EINVAL);
+	assert_int_equal(store_close(st), STORE_OK);
+}
+
+/* Stapled OCSP responses: stored once by SHA-256, linked once per (scan, chain). */
+static void test_scan_ocsp(void **state)
+{
+	struct fixture *fx = *state;
+	struct store *st = open_ok(fx->path, 0);
+	char h1[STORE_SHA256_HEX_SIZE], h2[STORE_SHA256_HEX_SIZE];
+	int64_t ep = 0, scan = 0, scan2 = 0;
+	struct first f;
+	struct rows r;
+
+	assert_int_equal(store_put_ocsp(st, (const unsigned char *)"abc", 3, h1), STORE_OK);
+	assert_string_equal(h1, ABC_SHA256);
+	assert_int_equal(store_put_ocsp(st, (const unsigned char *)"abc", 3, h2), STORE_OK);
+	assert_string_equal(h2, ABC_SHA256);
+	assert_int_equal(store_put_ocsp(st, (const unsigned char *)"abc", 3, NULL), STORE_OK);
+	assert_int_equal(count(st, STORE_T_OCSP_RESPONSES), 1);
+	assert_int_equal(count(st, STORE_T_CERTIFICATES), 0); /* not a certificate */
+	assert_int_equal(store_put_ocsp(st, NULL, 3, h1), STORE_EINVAL);
+	assert_int_equal(store_put_ocsp(st, (const unsigned char *)"abc", 0, h1), STORE_EINVAL);
+	assert_int_equal(store_put_ocsp(NULL, (const unsigned char *)"abc", 3, h1), STORE_EINVAL);
+
+	assert_int_equal(store_endpoint_id(st, NULL, "127.0.0.1", 443, NULL, &ep), STORE_OK);
+	assert_int_equal(store_scan_begin(st, ep, NULL, NULL, &scan), STORE_OK);
+	assert_int_equal(store_scan_begin(st, ep, NULL, NULL, &scan2), STORE_OK);
+	assert_int_equal(store_link_scan_ocsp(st, scan, 0, ABC_SHA256), STORE_OK);
+	assert_int_equal(store_link_scan_ocsp(st, scan, 0, ABC_SHA256), STORE_ECONSTRAINT);
+	assert_int_equal(store_link_scan_ocsp(st, scan, 1, ABC_SHA256), STORE_OK);
+	assert_int_equal(store_link_scan_ocsp(st, scan2, 0, ABC_SHA256), STORE_OK);
+	/* a response never stored, a scan that does not exist, not a hash */
+	assert_int_equal(store_link_scan_ocsp(st, scan, 2, B2_SHA256), STORE_ECONSTRAINT);
+	assert_non_null(strstr(store_errmsg(st), "FOREIGN KEY"));
+	assert_int_equal(store_link_scan_ocsp(st, scan2 + 1, 0, ABC_SHA256), STORE_ECONSTRAINT);
+	assert_int_equal(store_link_scan_ocsp(st, scan, 2, "BA7816BF"), STORE_EINVAL);
+	assert_int_equal(store_link_scan_ocsp(st, scan, 2, NULL), STORE_EINVAL);
+
+	assert_int_equal(store_put_ocsp(st, (const unsigned char *)B2_MSG, strlen(B2_MSG), h2),
+	                 STORE_OK);
+	assert_string_equal(h2, B2_SHA256);
+	assert_int_equal(store_link_scan_ocsp(st, scan, 2, h2), STORE_OK);
+	assert_int_equal(count(st, STORE_T_OCSP_RESPONSES), 2);
+	assert_int_equal(count(st, STORE_T_SCAN_OCSP), 4);
+	assert_string_equal(qall(st, "SELECT s.scan_id - (SELECT min(id) FROM scans), s.chain,"
+	                             " hex(o.der) FROM scan_ocsp s"
+	                             " JOIN ocsp_responses o ON o.sha256 = s.ocsp_sha256"
+	                             " WHERE o.sha256 = 'ba7816bf8f01cfea414140de5dae2223b00361a3"
+	                             "96177a9cb410ff61f20015ad' ORDER BY 1, 2", &r),
+	                    "0|0|616263\n0|1|616263\n1|0|616263\n");
+	assert_string_equal(q1(st, "PRAGMA foreign_key_check", &f), "");
+	assert_int_equal(f.rows, 0);
+	assert_int_equal(store_close(st), STORE_OK);
+}
+
 /* ---- retention ------------------------------------------------------------------ */
 
 /*
@@ -928,7 +1475,7 @@ static void test_prune_connections(void **state)
 	assert_int_equal(store_endpoint_id(st, NULL, "198.51.100.7", 443, NULL, &ep), STORE_OK);
 	assert_int_equal(store_scan_begin(st, ep, "2001-01-01T00:00:00.000000Z", NULL, &scan),
 	                 STORE_OK);
-	assert_int_equal(store_link_scan_cert(st, scan, 0, h[C_SCAN]), STORE_OK);
+	assert_int_equal(store_link_scan_cert(st, scan, 0, 0, h[C_SCAN]), STORE_OK);
 	for (i = 0; i < sizeof conns / sizeof conns[0]; i++) {
 		const char *chain[3];
 		struct store_conn c = sample_conn();
@@ -1103,6 +1650,8 @@ int main(void)
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
 		T(test_open_creates_schema),
 		T(test_migrate_empty_file),
+		T(test_migrate_v1),
+		T(test_migrate_v1_failure_rolls_back),
 		T(test_reopen_idempotent),
 		T(test_close_null),
 		T(test_open_bad_files),
@@ -1121,6 +1670,9 @@ int main(void)
 		T(test_batching),
 		T(test_fatal_error_is_sticky),
 		T(test_open_memory),
+		T(test_cert_facts),
+		T(test_scan_chains),
+		T(test_scan_ocsp),
 		T(test_prune_connections),
 		T(test_prune_bad_cutoff),
 		T(test_query_readonly),
