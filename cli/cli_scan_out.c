@@ -147,6 +147,51 @@ static const char *tri(enum scanres_tri t)
 }
 
 /* The human summary: versions, suites per version, groups, behaviour. */
+static const char *verdict(enum scanres_tri t, const char *yes, const char *no)
+{
+	return t == SCANRES_YES ? yes : t == SCANRES_NO ? no : "unknown";
+}
+
+/* A chain in a few lines: the leaf, both trust verdicts, OCSP, pins. */
+static void print_chain(FILE *f, const struct scan_result *r, const struct scanres_chain *c)
+{
+	if (c->error[0] || c->n_certs == 0) {
+		fprintf(f, "  certificate (%s): handshake failed: %s\n", c->requested,
+			c->error[0] ? c->error : "no certificate");
+		return;
+	}
+	char err[128];
+	struct certinfo *ci = certinfo_from_der(c->der[0], c->der_len[0], err, sizeof(err));
+	json_t *j = ci ? certinfo_json(ci) : NULL;
+	const char *subject = j ? json_string_value(json_object_get(j, "subject")) : NULL;
+	const char *issuer = j ? json_string_value(json_object_get(j, "issuer")) : NULL;
+	const char *until = j ? json_string_value(json_object_get(j, "not_after")) : NULL;
+	const char *kt = j ? json_string_value(json_object_get(j, "key_type")) : NULL;
+	fprintf(f, "  certificate (%s, %s): %s\n    issuer %s, until %s, %zu sent\n",
+		c->requested, kt ? kt : "?", subject ? subject : err, issuer ? issuer : "?",
+		until ? until : "?", c->n_sent);
+	json_decref(j);
+	certinfo_free(ci);
+	if (c->verified)
+		fprintf(f, "    OpenSSL: %s%s%s, host name %s; GnuTLS: %s%s%s%s\n",
+			verdict(c->v.trusted, "trusted", "not trusted"), c->v.error[0] ? ": " : "",
+			c->v.error, verdict(c->v.hostname_match, "matches", "does not match"),
+			verdict(c->g.trusted, "trusted", "not trusted"), c->g.error[0] ? ": " : "",
+			c->g.error, c->v.trusted != c->g.trusted ? "  (the verdicts disagree)" : "");
+	if (c->stapled)
+		fprintf(f, "    OCSP: stapled, %s, signature %s, %s%s%s\n",
+			c->vo.cert_status[0] ? c->vo.cert_status : "no status for the leaf",
+			verdict(c->vo.verified, "verified", "NOT verified"),
+			verdict(c->vo.fresh, "fresh", "stale"), c->vo.error[0] ? ": " : "",
+			c->vo.error);
+	else
+		fprintf(f, "    OCSP: not stapled%s\n",
+			c->must_staple ? " (the certificate requires stapling)"
+			: c->ocsp_applicable ? "" : " (N/A: no OCSP responder named)");
+	if (r->pins_configured)
+		fprintf(f, "    pins: %s\n", c->pin_hits ? "matched" : "none matched");
+}
+
 static void print_human(FILE *f, const struct scan_result *r)
 {
 	if (r->has_error) {
@@ -192,6 +237,11 @@ static void print_human(FILE *f, const struct scan_result *r)
 		tri(r->extended_master_secret), tri(r->encrypt_then_mac), tri(r->session_ticket),
 		tri(r->compression), tri(r->heartbeat),
 		r->alpn == SCANRES_YES ? r->alpn_selected : tri(r->alpn));
+	for (size_t i = 0; i < r->n_chains; i++)
+		print_chain(f, r, &r->chains[i]);
+	if (r->http.asked)
+		fprintf(f, "  HTTP: %d, HSTS: %s\n", r->http.status,
+			r->http.hsts ? r->http.hsts : "none");
 }
 
 /* Adds the groups of l not yet in seen (n_seen of them, at most cap) to seen. */

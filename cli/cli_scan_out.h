@@ -2,7 +2,8 @@
  * cli_scan_out: what `tlsscope scan` does with each endpoint's result: print it (one "scan"
  * JSON object per line with --json, INTERFACE.md; a short human summary otherwise) and,
  * with --db, store it (analyzer/store/store.h): the endpoint, a scan row holding the same
- * JSON object, and every probe's request bytes, response bytes and outcome as evidence.
+ * JSON object, every probe's request bytes, response bytes and outcome as evidence, and
+ * every chain's certificates (once each, with their facts) and stapled OCSP response.
  */
 #ifndef TLSSCOPE_CLI_CLI_SCAN_OUT_H
 #define TLSSCOPE_CLI_CLI_SCAN_OUT_H
