@@ -35,6 +35,7 @@
 #include "cli/cli_demo_lab.h"
 #include "cli/cli_scan_out.h"
 #include "cli/cli_sniff_out.h"
+#include "scanner/certs.h"
 #include "scanner/scan.h"
 #include "scanner/target.h"
 
@@ -103,12 +104,20 @@ static void on_scan_result(void *ctx, const struct tgt_endpoint *ep, const struc
 static int demo_scan(const struct cli_demo_lab *lab, struct store *st, const char *db)
 {
 	struct cli_scan_out out = { .one_line = true, .out = stdout, .st = st, .tool = DEMO_TOOL };
-	char err[512], target[32];
+	char err[512], target[32], ca[PATH_MAX + 8];
+
+	/* trust: the demo's own CA, which signed the modern server's certificate */
+	snprintf(ca, sizeof(ca), "%s/ca.pem", lab->dir);
+	struct certs_env *env = certs_env_new(ca, NULL, "tlsscope/" TLSSCOPE_VERSION " (demo)",
+					      err, sizeof(err));
+	if (!env)
+		return cli_fail(CLI_RUNTIME, CMD, "trust store: %s", err);
+	int ret = CLI_OK;
 
 	for (int i = 0; i < CLI_DEMO_NROLES && !g_stop; i++) {
 		const struct cli_demo_server *s = &lab->srv[i];
 		struct tgt_opts to = { .sni = s->sni, .default_port = 443, .shard_count = 1 };
-		struct scan_opts so = { .timeout_ms = DEMO_SCAN_TIMEOUT_MS };
+		struct scan_opts so = { .timeout_ms = DEMO_SCAN_TIMEOUT_MS, .certs = env };
 		struct tgt_list *l = tgt_list_new(&to);
 		int rc = TGT_ENOMEM;
 
@@ -119,21 +128,28 @@ static int demo_scan(const struct cli_demo_lab *lab, struct store *st, const cha
 		if (rc != TGT_OK) {
 			tgt_list_free(l);
 			fputc('\n', stdout);
-			return cli_fail(CLI_RUNTIME, CMD, "%s", l ? err : "out of memory");
+			ret = cli_fail(CLI_RUNTIME, CMD, "%s", l ? err : "out of memory");
+			break;
 		}
 		if (scan_run(&so, l, on_scan_result, &out) != 0) {
 			int e = errno;
 			tgt_list_free(l);
 			fputc('\n', stdout);
-			return cli_fail(CLI_RUNTIME, CMD, "scan failed: %s", strerror(e));
+			ret = cli_fail(CLI_RUNTIME, CMD, "scan failed: %s", strerror(e));
+			break;
 		}
 		tgt_list_free(l);
-		if (out.store_rc)
-			return cli_fail(CLI_RUNTIME, CMD, "database '%s': %s", db, out.store_err);
-		if (out.oom)
-			return cli_fail(CLI_RUNTIME, CMD, "out of memory");
+		if (out.store_rc) {
+			ret = cli_fail(CLI_RUNTIME, CMD, "database '%s': %s", db, out.store_err);
+			break;
+		}
+		if (out.oom) {
+			ret = cli_fail(CLI_RUNTIME, CMD, "out of memory");
+			break;
+		}
 	}
-	return CLI_OK;
+	certs_env_free(env);
+	return ret;
 }
 
 /* ---- 3. sniff ----------------------------------------------------------------------------- */
@@ -264,16 +280,12 @@ static int print_summary(struct store *st, const char *db)
 	return CLI_OK;
 }
 
-static void print_pending(const struct cli_demo_lab *lab)
+static void print_pending(void)
 {
 	printf("\nNot part of this demo yet, because it has not landed (nothing below is faked):\n"
-	       "  - certificate chains, OCSP stapling, pins (issue 5): the bad-cert server's\n"
-	       "    self-signed certificate that expired on %s is only in the stored probe\n"
-	       "    bytes, not yet extracted or checked (the scans' \"certificates\" are empty)\n"
 	       "  - tlsscope analyze (issue 6): the rules (PCI DSS 4.0.1, Mozilla guidelines,\n"
 	       "    downgrade) and the anomaly model; no findings are computed\n"
-	       "  - tlsscope report (issue 7): the HTML report tlsscope-demo.html\n",
-	       lab->bad_not_after[0] ? lab->bad_not_after : "(not made)");
+	       "  - tlsscope report (issue 7): the HTML report tlsscope-demo.html\n");
 }
 
 /* Steps 1 to 4 once the database is chosen. Returns an enum cli_exit. */
@@ -323,7 +335,7 @@ static int demo_run(const char *db)
 	if (store_close(st) != STORE_OK && ret == CLI_OK)
 		ret = cli_fail(CLI_RUNTIME, CMD, "database '%s': the last commit failed", db);
 	if (ret == CLI_OK)
-		print_pending(&lab);
+		print_pending();
 	fflush(stdout);
 	if (ret == CLI_OK && ferror(stdout))
 		ret = cli_fail(CLI_RUNTIME, CMD, "cannot write output");

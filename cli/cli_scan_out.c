@@ -258,7 +258,8 @@ static size_t merge_groups(uint16_t *seen, size_t n_seen, size_t cap, const uint
 	return n_seen;
 }
 
-/* One line: target, SNI, versions, suites per version, groups (TLS 1.3 ones first). */
+/* One line: target, SNI, versions, suites per version, groups (TLS 1.3 ones first), the
+ * default chain's OpenSSL verdict. */
 static void print_one_line(FILE *f, const struct scan_result *r)
 {
 	uint16_t groups[2 * SCANRES_MAX_GROUPS];
@@ -291,6 +292,14 @@ static void print_one_line(FILE *f, const struct scan_result *r)
 		fprintf(f, " %s", tls_reg_group_name(groups[i], buf));
 	if (!n_groups)
 		fputs(" -", f);
+	if (r->n_chains > 0 && r->chains[0].verified) {
+		const struct scanres_chain *c = &r->chains[0];
+		fprintf(f, "  certificate: %s%s%s", verdict(c->v.trusted, "trusted", "not trusted"),
+			c->v.error[0] ? " (" : "", c->v.error);
+		fputs(c->v.error[0] ? ")" : "", f);
+		if (r->n_chains > 1)
+			fprintf(f, " +%zu more", r->n_chains - 1);
+	}
 	fprintf(f, "  (%u connections, %llu ms)\n", r->connections,
 		(unsigned long long)r->elapsed_ms);
 }
