@@ -10,11 +10,9 @@
  *  - A received fatal alert surfaces as an error whose reason is SSL_AD_REASON_OFFSET plus
  *    the alert's code: it is reported as "alert:<name>" (e.g. "alert:handshake_failure").
  */
-#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
 #include <openssl/ct.h>
 #include <openssl/err.h>
@@ -22,8 +20,8 @@
 #include <openssl/x509.h>
 
 #include "scanner/hso.h"
+#include "scanner/http.h"
 
-#define HSO_HDR_VALUE_MAX 1024  /* a header value kept at most */
 
 struct hso_ctx {
 	SSL_CTX *ctx[HSO_NAUTH];
@@ -315,57 +313,16 @@ static void collect(struct hso *h)
 	ERR_clear_error();
 }
 
-/* A header value: leading and trailing blanks cut, at most HSO_HDR_VALUE_MAX bytes,
- * control bytes replaced by '?'. */
-static char *header_value(const char *p, size_t n)
-{
-	while (n > 0 && (*p == ' ' || *p == '\t')) {
-		p++;
-		n--;
-	}
-	while (n > 0 && (p[n - 1] == ' ' || p[n - 1] == '\t' || p[n - 1] == '\r'))
-		n--;
-	if (n > HSO_HDR_VALUE_MAX)
-		n = HSO_HDR_VALUE_MAX;
-	char *v = malloc(n + 1);
-	if (!v)
-		return NULL;
-	for (size_t i = 0; i < n; i++)
-		v[i] = (unsigned char)p[i] < 0x20 || (unsigned char)p[i] >= 0x7f ? '?' : p[i];
-	v[n] = '\0';
-	return v;
-}
-
-/* Reads the status line and the headers we record from h->hdr (hdr_len bytes, the header
- * block or what came of it). The first occurrence of a header counts (RFC 6797 §8.1). */
+/* Reads the head received so far into h->r. */
 static void parse_http(struct hso *h)
 {
-	const char *p = h->hdr, *end = h->hdr + h->hdr_len;
-	const char *eol = memchr(p, '\n', (size_t)(end - p));
-	if (!eol)
-		return;
-	int status = 0;
-	if (eol - p >= 12 && strncmp(p, "HTTP/1.", 7) == 0 && p[8] == ' ' &&
-	    isdigit((unsigned char)p[9]) && isdigit((unsigned char)p[10]) &&
-	    isdigit((unsigned char)p[11]))
-		status = (p[9] - '0') * 100 + (p[10] - '0') * 10 + (p[11] - '0');
-	h->r.http_status = status;
-	for (p = eol + 1; p < end; p = eol + 1) {
-		eol = memchr(p, '\n', (size_t)(end - p));
-		if (!eol)
-			break;
-		const char *colon = memchr(p, ':', (size_t)(eol - p));
-		if (!colon)
-			continue;
-		size_t name_len = (size_t)(colon - p);
-		char **slot = NULL;
-		if (name_len == 25 && strncasecmp(p, "Strict-Transport-Security", 25) == 0)
-			slot = &h->r.hsts;
-		else if (name_len == 15 && strncasecmp(p, "Public-Key-Pins", 15) == 0)
-			slot = &h->r.hpkp;
-		if (slot && !*slot)
-			*slot = header_value(colon + 1, (size_t)(eol - colon - 1));
-	}
+	struct http_head hd;
+	http_parse_head(h->hdr, h->hdr_len, &hd);
+	h->r.http_status = hd.status;
+	if (hd.has_hsts && !h->r.hsts)
+		h->r.hsts = strdup(hd.hsts);
+	if (hd.has_hpkp && !h->r.hpkp)
+		h->r.hpkp = strdup(hd.hpkp);
 }
 
 /* After the handshake: send the request once, read until the end of the headers.

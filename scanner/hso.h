@@ -24,7 +24,7 @@
 
 #include "scanner/probe.h"
 
-#define HSO_MAX_CHAIN 64          /* certificates kept of a chain (more are counted) */
+#define HSO_MAX_CHAIN 512         /* certificates kept of a chain (more are counted) */
 #define HSO_MAX_CERT_LIST (1u << 20) /* certificate message size accepted */
 #define HSO_HTTP_MAX 16384        /* response header bytes read at most */
 #define HSO_ERR_MAX 128

@@ -6,7 +6,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
 #include <jansson.h>
 
@@ -14,6 +13,7 @@
 #include "capture/wire/digest.h"
 #include "capture/wire/msg.h"
 #include "capture/wire/registry.h"
+#include "scanner/http.h"
 #include "scanner/result.h"
 
 static const char *const ver_names[SCANRES_NVER] = { "SSLv2", "SSLv3", "TLSv1.0",
@@ -436,50 +436,17 @@ static json_t *pins_json(struct enc *e, const struct scan_result *r)
 	return o;
 }
 
-/* RFC 6797 §6.1: directives separated by ';', names without case, max-age's value may be
- * quoted. Unknown directives are ignored; a malformed max-age gives null. */
+/* The directives of a Strict-Transport-Security value (http.h). */
 static json_t *hsts_json(struct enc *e, const char *v)
 {
 	json_t *o = json_object();
 	if (!o)
 		return NULL;
-	long long max_age = -1;
-	bool sub = false, preload = false;
-	for (const char *p = v; *p;) {
-		while (*p == ' ' || *p == '\t' || *p == ';')
-			p++;
-		const char *end = strchr(p, ';');
-		size_t n = end ? (size_t)(end - p) : strlen(p);
-		while (n > 0 && (p[n - 1] == ' ' || p[n - 1] == '\t'))
-			n--;
-		if (n >= 7 && strncasecmp(p, "max-age", 7) == 0) {
-			const char *q = p + 7;
-			while (q < p + n && (*q == ' ' || *q == '\t'))
-				q++;
-			if (q < p + n && *q == '=') {
-				q++;
-				while (q < p + n && (*q == ' ' || *q == '\t'))
-					q++;
-				bool quoted = q < p + n && *q == '"';
-				q += quoted;
-				long long val = 0;
-				const char *digits = q;
-				while (q < p + n && *q >= '0' && *q <= '9' && val < (1ll << 50))
-					val = val * 10 + (*q++ - '0');
-				q += quoted && q < p + n && *q == '"';
-				if (q > digits && q == p + n)
-					max_age = val;
-			}
-		} else if (n == 17 && strncasecmp(p, "includeSubDomains", 17) == 0) {
-			sub = true;
-		} else if (n == 7 && strncasecmp(p, "preload", 7) == 0) {
-			preload = true;
-		}
-		p += end ? (size_t)(end - p) : strlen(p);
-	}
-	put(e, o, "max_age", max_age >= 0 ? json_integer(max_age) : json_null());
-	put(e, o, "include_subdomains", json_boolean(sub));
-	put(e, o, "preload", json_boolean(preload));
+	struct http_hsts h;
+	http_parse_hsts(v, &h);
+	put(e, o, "max_age", h.max_age >= 0 ? json_integer(h.max_age) : json_null());
+	put(e, o, "include_subdomains", json_boolean(h.include_subdomains));
+	put(e, o, "preload", json_boolean(h.preload));
 	put(e, o, "raw", json_string(v));
 	return o;
 }

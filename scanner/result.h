@@ -40,7 +40,9 @@
 #define SCANRES_PROBE_NAME_MAX 40
 #define SCANRES_OUTCOME_MAX 96
 #define SCANRES_MAX_CHAINS 4                     /* distinct leaves kept (one per handshake) */
-#define SCANRES_CHAIN_MAX 64                     /* certificates kept of a chain */
+#define SCANRES_CHAIN_MAX 512                    /* certificates kept of a chain (the most
+						    OpenSSL's 1 MiB certificate list holds
+						    of small ones) */
 #define SCANRES_PINS_MAX 32                      /* configured pins of one endpoint */
 
 
@@ -110,7 +112,8 @@ struct scanres_chain {
 	/* Certificate Transparency: SCTs per source */
 	int sct_embedded, sct_tls, sct_ocsp;
 	/* pins (when configured for the endpoint) */
-	uint64_t pin_depths;                  /* bit d: the certificate at depth d matched */
+	uint64_t pin_depths;                  /* bit d: the certificate at depth d matched
+						 (depths < 64 are looked at) */
 	unsigned pin_hits;                    /* configured pins that matched a certificate */
 	uint8_t pin_matched[SCANRES_PINS_MAX][32];
 };

@@ -106,6 +106,8 @@ SSERVERS = [
     ('wronghost', 'wronghost', ['int'], None, [], 'plain'),
     ('incomplete', 'good-ec', [], None, [], 'none'),
     ('misordered', 'good-ec', ['root', 'int'], None, [], 'plain'),
+    # hostile sizes: 5001 SAN names; a chain of 300 certificates (long-chain.pem as sent)
+    ('hugesan', 'hugesan', ['int'], None, [], 'plain'),
 ]
 HSTS_VALUE = 'max-age=31536000; includeSubDomains'
 
@@ -344,6 +346,7 @@ def start_sservers(env, facts, pki, work):
         if rest == ['int']:
             # the PKI's chain file is what this server sends
             chain = facts.chain(os.path.join(pki, leaf + '-chain.pem'), work)
+
         argv = ['openssl', 's_server', '-accept', '127.0.0.1:%d' % port,
                 '-cert', chain[0]['path'], '-key', os.path.join(pki, leaf + '.key'),
                 '-no-CAfile', '-no-CApath', '-no-CAstore', '-quiet', '-naccept', '100000']
@@ -588,11 +591,16 @@ def expectations(facts, t, work):
     for i, c in enumerate(chain):
         for k in CERT_FIELDS:
             if k in c:
-                add('certificates[%d].%s' % (i, k), c[k])
+                # name lists are cut at 4096 entries ("san_truncated")
+                add('certificates[%d].%s' % (i, k),
+                    c[k][:4096] if k in ('san_dns', 'san_ip') else c[k])
     # san: the DNS names and IP addresses of the leaf (the text form of an entry is the
     # scanner's choice: each entry must end with the name or address)
     leaf = chain[0]
-    want_san = leaf['san_dns'] + leaf['san_ip']
+    # the scanner lists at most 4096 names ("san_truncated" says when there are more)
+    want_san = (leaf['san_dns'] + leaf['san_ip'])[:4096]
+    if len(leaf['san_dns'] + leaf['san_ip']) > 4096:
+        add('certificates[0].san_truncated', True)
     def san(r):
         got = pick(r, 'certificates[0].san')
         if not isinstance(got, list) or len(got) != len(want_san):
@@ -738,6 +746,41 @@ def collect(argv, p, checks, deadline):
     return res
 
 
+def check_long_chain(env, tlsscope, pki, work, checks):
+    """A server that sends 300 certificates (tests/pki's long-chain.pem, leaf first): the
+    scan must end without error and report the chain as sent, with openssl verify's verdict
+    on it. Expected values: the PEM file's own blocks (SHA-256 of their DER) and openssl
+    verify; openssl s_client cannot confirm the server (its certificate list limit is 100 KB),
+    so the file it was given is the reference."""
+    with open(os.path.join(pki, 'long-chain.pem')) as f:
+        pems = pem_blocks(f.read())
+    shas = [hashlib.sha256(base64.b64decode(body(p))).hexdigest() for p in pems]
+    leaf = os.path.join(work, 'long-leaf.pem')
+    rest = os.path.join(work, 'long-rest.pem')
+    with open(leaf, 'w') as f:
+        f.write(pems[0] + '\n')
+    with open(rest, 'w') as f:
+        f.write('\n'.join(pems[1:]) + '\n')
+    rc, out = env.run(['openssl', 'verify', '-no-CApath', '-no-CAstore', '-CAfile',
+                       os.path.join(pki, 'root.pem'), '-untrusted', rest, leaf])
+    m = re.search(r'^error \d+ at \d+ depth lookup: (.*)$', out, re.M)
+    want_error = None if rc == 0 else (m.group(1) if m else out.strip())
+    port = lab.free_port()
+    env.start(['openssl', 's_server', '-accept', '127.0.0.1:%d' % port, '-cert', leaf,
+               '-key', os.path.join(pki, 'long-chain.key'), '-cert_chain', rest, '-no-CAfile',
+               '-no-CApath', '-no-CAstore', '-quiet', '-naccept', '100000'], port, 'longchain')
+    argv, p = scan(tlsscope, pki, [Target('longchain', port, 'none')])
+    res = collect(argv, p, checks, time.monotonic() + 30)
+    r = res.get(port) or {}
+    checks.eq('longchain: error', r.get('error', MISSING), None)
+    checks.eq('longchain: chains[0].chain_length', pick(r, 'chains[0].chain_length'), len(pems))
+    checks.eq('longchain: chains[0].chain_sha256 (%d certificates)' % len(shas),
+              pick(r, 'chains[0].chain_sha256'), shas)
+    checks.eq('longchain: len(certificates)', len(r.get('certificates') or []), len(pems))
+    checks.eq('longchain: chain_trusted', r.get('chain_trusted', MISSING), rc == 0)
+    checks.eq('longchain: verify_error', r.get('verify_error', MISSING), want_error)
+
+
 def main(argv):
     ap = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     ap.add_argument('tlsscope')
@@ -767,7 +810,7 @@ def main(argv):
         pki = os.path.join(work, 'pki')
         if not os.path.exists(a.mkpki):
             raise LabError('%s is missing' % a.mkpki)
-        rc, out = env.run(['bash', a.mkpki, pki], timeout=40)
+        rc, out = env.run(['bash', a.mkpki, pki, 'long'], timeout=40)
         if rc != 0:
             raise LabError('%s failed (%d):\n%s' % (a.mkpki, rc, out[-2000:]))
         facts = Facts(env, pki)
@@ -814,6 +857,7 @@ def main(argv):
                 for name, path, want in expects[t.name]:
                     got = path(r) if callable(path) else pick(r, path)
                     checks.eq(name, got, want)
+        check_long_chain(env, a.tlsscope, pki, work, checks)
     except LabError as e:
         checks.lab('error: %s' % e)
     finally:
