@@ -180,7 +180,7 @@ elif [ ! -s "$work/demo/tlsscope-demo.db" ]; then
 else
 	db=$work/demo/tlsscope-demo.db
 	contains "$(cat "$work/demo.out")" "$(cd "$work/demo" && pwd -P)/tlsscope-demo.db" "not landed" \
-		"issue 5" "issue 6" "issue 7" "tlsscope-demo.html"
+		"issue 6" "issue 7" "tlsscope-demo.html"
 	[ -z "$(ls -d "$TMPDIR"/tlsscope-demo.* 2>/dev/null)" ] ||
 		fail "demo left its temporary directory: $(ls -d "$TMPDIR"/tlsscope-demo.*)"
 	checks=$((checks + 1))
@@ -233,6 +233,29 @@ if 'bad-cert.tlsscope.test' in scans:
     s = 'bad-cert.tlsscope.test'
     if protos(s) != {'TLSv1.2', 'TLSv1.3'}:
         bad.append('bad-cert: protocols %s, want TLSv1.2 and TLSv1.3' % sorted(protos(s)))
+# certificates (cli/cli_demo_lab.c): modern's is issued by the demo CA, which the demo
+# trusts; bad-cert's is self-signed and expired 30 days ago
+import datetime
+now = datetime.datetime.now(datetime.timezone.utc).strftime('%Y-%m-%dT%H:%M:%SZ')
+for sni, (err, r) in scans.items():
+    certs = r.get('certificates') or []
+    if not certs:
+        bad.append('%s: no certificate' % sni)
+        continue
+    leaf = certs[0]
+    if sni == 'modern.tlsscope.test':
+        if r.get('chain_trusted') is not True or leaf.get('issuer') != 'CN=tlsscope demo CA,O=tlsscope demo':
+            bad.append('modern: chain_trusted %r, issuer %r' % (r.get('chain_trusted'),
+                                                                 leaf.get('issuer')))
+    if sni == 'bad-cert.tlsscope.test':
+        if r.get('chain_trusted') is not False or leaf.get('self_signed') is not True or \
+                not leaf.get('not_after', '9') < now:
+            bad.append('bad-cert: chain_trusted %r, self_signed %r, not_after %r' % (
+                r.get('chain_trusted'), leaf.get('self_signed'), leaf.get('not_after')))
+n_facts = db.execute('select count(*) from certificates where facts is not null').fetchone()[0]
+n_certs = db.execute('select count(*) from certificates').fetchone()[0]
+if n_facts != n_certs:
+    bad.append('certificates with facts: %d of %d' % (n_facts, n_certs))
 
 # -- the sniffed connections against tshark --
 sentinel = {None: None, 'tls12': 'TLSv1.2', 'tls11_or_below': 'TLSv1.1'}
