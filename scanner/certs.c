@@ -17,6 +17,8 @@ enum kind { K_DEFAULT, K_RSA, K_ECDSA, K_EDDSA, K_NOSNI, K_HTTP, K_N };
 static const char *const kind_names[K_N] = { "cert-default", "cert-rsa", "cert-ecdsa",
 					      "cert-eddsa", "cert-nosni", "http" };
 
+#define CERTS_TRIES 2 /* handshakes per kind when one fails on a timeout or reset */
+
 struct certs_env {
 	struct hso_ctx *hso;
 	struct vossl_trust *vt;
@@ -31,6 +33,7 @@ struct certs {
 	enum stls_proto starttls;
 	struct hso *h[K_N];
 	bool want[K_N], issued[K_N], done[K_N];
+	unsigned tries[K_N];            /* handshakes started per kind */
 	bool second_phase;              /* the default's result is in: others decided */
 	uint8_t pins[SCANRES_PINS_MAX][32];
 	size_t n_pins;
@@ -189,6 +192,7 @@ int certs_next(struct certs *c, struct probe_req *req)
 			o.http_without_alpn = https_port(r->port);
 		}
 		c->issued[k] = true;
+		c->tries[k]++;
 		c->h[k] = hso_new(c->env->hso, &o);
 		if (!c->h[k]) {
 			c->done[k] = true;
@@ -340,7 +344,6 @@ void certs_result(struct certs *c, const struct probe_resp *resp)
 	enum kind k = (enum kind)(resp->id - CERTS_ID_BASE);
 	if (!c->issued[k] || c->done[k])
 		return;
-	c->done[k] = true;
 	const struct hso_result *hr = hso_result(c->h[k]);
 	const char *terr = probe_transport_name(resp->transport);
 	char outcome[SCANRES_OUTCOME_MAX];
@@ -355,6 +358,17 @@ void certs_result(struct certs *c, const struct probe_resp *resp)
 	(void)scanres_add_probe(c->r, resp->id, kind_names[k], hr->client_hello,
 				hr->client_hello_len, resp->bytes, resp->len, resp->transport,
 				resp->elapsed_us, outcome);
+	bool transient = resp->transport == PROBE_T_TIMEOUT || resp->transport == PROBE_T_RESET ||
+			 resp->transport == PROBE_T_REFUSED;
+	if (!hr->handshake_done && transient && c->tries[k] < CERTS_TRIES) {
+		/* the engine does not retry talks: once more, as it would a raw probe (the
+		 * server answered the planner, so the failure is likely transient) */
+		hso_free(c->h[k]);
+		c->h[k] = NULL;
+		c->issued[k] = false;
+		return;
+	}
+	c->done[k] = true;
 	if (k == K_HTTP)
 		take_http(c, hr, terr);
 	else
