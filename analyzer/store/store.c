@@ -267,10 +267,221 @@ static const char migration_2[] =
 	") STRICT;"
 	"CREATE INDEX scan_ocsp_resp ON scan_ocsp (ocsp_sha256);";
 
+
+/*
+ * Version 3: the analyzer's tables and the documented views the rules read (rules/README.md
+ * describes every view and column). A "resource" is how findings name a server:
+ * "IP:PORT" or "[IPv6]:PORT", then " SNI" when there is one ("127.0.0.1:443 server.test").
+ */
+#define RESOURCE(ip, port, sni) \
+	"(CASE WHEN instr(" ip ", ':') > 0 THEN '[' || " ip " || ']' ELSE " ip " END" \
+	" || ':' || " port " || ifnull(' ' || " sni ", ''))"
+
+static const char migration_3[] =
+	/* rule metadata as last loaded (reports need titles and requirements) */
+	"CREATE TABLE rules ("
+	" id           TEXT PRIMARY KEY NOT NULL,"
+	" title        TEXT NOT NULL,"
+	" severity     TEXT NOT NULL CHECK (severity IN ('info', 'low', 'medium', 'high',"
+	"                                                'critical')),"
+	" requirements TEXT NOT NULL " JSON_TYPE_CHECK("requirements", "array") ","
+	" remediation  TEXT,"
+	" description  TEXT,"
+	" file         TEXT,"
+	" sha256       TEXT " SHA256_CHECK("sha256") ","
+	" loaded       TEXT NOT NULL " TS_CHECK("loaded")
+	") STRICT;"
+
+	"CREATE TABLE analysis_runs ("
+	" id         INTEGER PRIMARY KEY,"
+	" started    TEXT NOT NULL " TS_CHECK("started") ","
+	" finished   TEXT " TS_CHECK("finished") ","
+	" rules_hash TEXT,"          /* SHA-256 over the rule files, in id order */
+	" n_rules    INTEGER,"
+	" n_refused  INTEGER,"
+	" n_findings INTEGER,"
+	" tool       TEXT"
+	") STRICT;"
+
+	"ALTER TABLE findings ADD COLUMN score REAL;"
+	"ALTER TABLE findings ADD COLUMN score_terms TEXT " JSON_CHECK("score_terms") ";"
+
+	/* the inventory of authorized certificates (tlsscope inventory import) */
+	"CREATE TABLE inventory ("
+	" id          INTEGER PRIMARY KEY,"
+	" name        TEXT NOT NULL,"           /* DNS name or pattern ("*.example.com") */
+	" cert_sha256 TEXT " SHA256_CHECK("cert_sha256") ","
+	" spki_sha256 TEXT,"                    /* base64, as pin-sha256 */
+	" issuer      TEXT,"                    /* RFC 2253 */
+	" not_before  TEXT,"
+	" not_after   TEXT,"
+	" source      TEXT NOT NULL,"           /* file name, "crt.sh", ... */
+	" imported    TEXT NOT NULL " TS_CHECK("imported") ","
+	" CHECK (cert_sha256 IS NOT NULL OR spki_sha256 IS NOT NULL OR issuer IS NOT NULL)"
+	") STRICT;"
+	"CREATE INDEX inventory_name ON inventory (name);"
+	"CREATE UNIQUE INDEX inventory_key ON inventory"
+	" (name, ifnull(cert_sha256, ''), ifnull(spki_sha256, ''), ifnull(issuer, ''));"
+
+	/* analysts' verdicts on findings (tlsscope triage) */
+	"CREATE TABLE triage ("
+	" id       INTEGER PRIMARY KEY,"
+	" rule     TEXT NOT NULL,"
+	" resource TEXT NOT NULL,"
+	" verdict  TEXT NOT NULL CHECK (verdict IN ('acknowledged', 'false_positive')),"
+	" reason   TEXT NOT NULL,"
+	" author   TEXT NOT NULL,"
+	" created  TEXT NOT NULL " TS_CHECK("created") ","
+	" expires  TEXT " TS_CHECK("expires")      /* NULL: never */
+	") STRICT;"
+	"CREATE INDEX triage_key ON triage (rule, resource);"
+
+	/* the model's scores, with the terms that made them */
+	"CREATE TABLE scores ("
+	" id       INTEGER PRIMARY KEY,"
+	" ref_kind TEXT NOT NULL CHECK (ref_kind IN ('connection', 'scan')),"
+	" ref_id   INTEGER NOT NULL,"
+	" resource TEXT NOT NULL,"
+	" score    REAL NOT NULL,"
+	" mature   INTEGER NOT NULL " BOOL_CHECK("mature") ","
+	" terms    TEXT NOT NULL " JSON_TYPE_CHECK("terms", "array") ","
+	" ts       TEXT NOT NULL " TS_CHECK("ts") ","
+	" UNIQUE (ref_kind, ref_id)"
+	") STRICT;"
+	"CREATE INDEX scores_resource ON scores (resource, score);"
+	"CREATE TABLE model_state ("
+	" name    TEXT PRIMARY KEY NOT NULL,"
+	" state   BLOB,"
+	" updated TEXT NOT NULL " TS_CHECK("updated")
+	") STRICT;"
+
+	/* GeoIP / ASN enrichment per address (--geoip) */
+	"CREATE TABLE geo ("
+	" ip       TEXT PRIMARY KEY NOT NULL,"
+	" country  TEXT,"
+	" city     TEXT,"
+	" asn      INTEGER,"
+	" as_org   TEXT,"
+	" source   TEXT,"
+	" ts       TEXT NOT NULL " TS_CHECK("ts")
+	") STRICT;"
+
+	/* ---- views for the rules ---- */
+	/* every finished scan, with its resource */
+	"CREATE VIEW v_scan_all AS"
+	" SELECT s.id AS scan_id, e.id AS endpoint_id, e.host, e.ip, e.port, e.sni,"
+	"  " RESOURCE("ifnull(e.ip, e.host)", "e.port", "e.sni") " AS resource,"
+	"  s.started, s.finished, s.error, s.result"
+	" FROM scans s JOIN endpoints e ON e.id = s.endpoint_id"
+	" WHERE s.finished IS NOT NULL;"
+	/* the latest finished scan of each endpoint */
+	"CREATE VIEW v_scan AS"
+	" SELECT * FROM v_scan_all a WHERE a.scan_id ="
+	"  (SELECT max(s2.id) FROM scans s2"
+	"   WHERE s2.endpoint_id = a.endpoint_id AND s2.finished IS NOT NULL);"
+	/* protocol versions: one row per version of each latest scan */
+	"CREATE VIEW v_scan_protocol AS"
+	" SELECT v.scan_id, v.resource, p.key AS version, p.value AS supported"
+	" FROM v_scan v, json_each(v.result, '$.protocols') p WHERE v.error IS NULL;"
+	/* accepted suites: one row per (version, suite), pos = place in the server's order
+	 * (or in ascending code point order when the client's order decides) */
+	"CREATE VIEW v_scan_cipher AS"
+	" SELECT v.scan_id, v.resource, c.key AS version, s.value AS cipher, s.key AS pos"
+	" FROM v_scan v, json_each(v.result, '$.ciphers') c, json_each(c.value) s"
+	" WHERE v.error IS NULL;"
+	/* key exchange groups */
+	"CREATE VIEW v_scan_group AS"
+	" SELECT v.scan_id, v.resource, g.value AS grp, g.key AS pos"
+	" FROM v_scan v, json_each(v.result, '$.groups') g WHERE v.error IS NULL;"
+	/* DHE primes */
+	"CREATE VIEW v_scan_dhe AS"
+	" SELECT v.scan_id, v.resource, json_extract(d.value, '$.bits') AS bits,"
+	"  json_extract(d.value, '$.prime') AS prime"
+	" FROM v_scan v, json_each(v.result, '$.groups_detail.dhe') d WHERE v.error IS NULL;"
+	/* the chains the full handshakes got: chain 0 is the default handshake's */
+	"CREATE VIEW v_scan_chain AS"
+	" SELECT v.scan_id, v.resource, CAST(c.key AS INTEGER) AS chain,"
+	"  json_extract(c.value, '$.requested') AS requested,"
+	"  json_extract(c.value, '$.error') AS handshake_error,"
+	"  json_extract(c.value, '$.version') AS version,"
+	"  json_extract(c.value, '$.cipher') AS cipher,"
+	"  json_extract(c.value, '$.leaf_sha256') AS leaf_sha256,"
+	"  json_extract(c.value, '$.key_type') AS key_type,"
+	"  json_extract(c.value, '$.chain_length') AS chain_length,"
+	"  json_extract(c.value, '$.trusted') AS trusted,"
+	"  json_extract(c.value, '$.verify_error') AS verify_error,"
+	"  json_extract(c.value, '$.hostname_match') AS hostname_match,"
+	"  json_extract(c.value, '$.complete') AS complete,"
+	"  json_extract(c.value, '$.in_order') AS in_order,"
+	"  json_extract(c.value, '$.gnutls_trusted') AS gnutls_trusted,"
+	"  json_extract(c.value, '$.verdicts_disagree') AS verdicts_disagree,"
+	"  json_extract(c.value, '$.ocsp.stapled') AS ocsp_stapled,"
+	"  json_extract(c.value, '$.ocsp.status') AS ocsp_status,"
+	"  json_extract(c.value, '$.ocsp.verified') AS ocsp_verified,"
+	"  json_extract(c.value, '$.ocsp.fresh') AS ocsp_fresh,"
+	"  json_extract(c.value, '$.ocsp.applicable') AS ocsp_applicable,"
+	"  json_extract(c.value, '$.ocsp.must_staple') AS must_staple,"
+	"  json_extract(c.value, '$.sct.embedded') AS sct_embedded,"
+	"  json_extract(c.value, '$.sct.tls_extension') AS sct_tls,"
+	"  json_extract(c.value, '$.sct.ocsp') AS sct_ocsp,"
+	"  c.value AS detail"
+	" FROM v_scan v, json_each(v.result, '$.chains') c WHERE v.error IS NULL;"
+	/* certificates with their facts (analyzer/certinfo.h), any table that links them */
+	"CREATE VIEW v_cert AS"
+	" SELECT c.sha256,"
+	"  json_extract(c.facts, '$.spki_sha256') AS spki_sha256,"
+	"  json_extract(c.facts, '$.subject') AS subject,"
+	"  json_extract(c.facts, '$.issuer') AS issuer,"
+	"  json_extract(c.facts, '$.not_before') AS not_before,"
+	"  json_extract(c.facts, '$.not_after') AS not_after,"
+	"  json_extract(c.facts, '$.key_type') AS key_type,"
+	"  json_extract(c.facts, '$.key_bits') AS key_bits,"
+	"  json_extract(c.facts, '$.curve') AS curve,"
+	"  json_extract(c.facts, '$.sig_alg') AS sig_alg,"
+	"  json_extract(c.facts, '$.sig_hash') AS sig_hash,"
+	"  json_extract(c.facts, '$.self_signed') AS self_signed,"
+	"  json_extract(c.facts, '$.basic_constraints.ca') AS is_ca,"
+	"  json_extract(c.facts, '$.san_count') AS san_count,"
+	"  json_extract(c.facts, '$.cn') AS cn,"
+	"  json_extract(c.facts, '$.cn_in_san') AS cn_in_san,"
+	"  json_extract(c.facts, '$.must_staple') AS must_staple,"
+	"  json_extract(c.facts, '$.sct_count') AS sct_count,"
+	"  json_array_length(c.facts, '$.ocsp_urls') AS n_ocsp_urls,"
+	"  json_array_length(c.facts, '$.crl_urls') AS n_crl_urls,"
+	"  json_extract(c.facts, '$.validity_seconds') AS validity_seconds,"
+	"  json_extract(c.facts, '$.validity_days') AS validity_days,"
+	"  json_extract(c.facts, '$.cabf_max_days') AS cabf_max_days,"
+	"  json_extract(c.facts, '$.cabf_validity_ok') AS cabf_validity_ok,"
+	"  c.facts, c.first_seen"
+	" FROM certificates c;"
+	/* the certificates of the latest scans' chains */
+	"CREATE VIEW v_scan_cert AS"
+	" SELECT v.scan_id, v.resource, sc.chain, sc.depth, vc.*"
+	" FROM v_scan v JOIN scan_certs sc ON sc.scan_id = v.scan_id"
+	" JOIN v_cert vc ON vc.sha256 = sc.cert_sha256;"
+	/* connections seen by the sensor, with the resource of their server */
+	"CREATE VIEW v_conn AS"
+	" SELECT c.*, " RESOURCE("c.server_ip", "c.server_port", "c.sni") " AS resource"
+	" FROM connections c;"
+	/* the certificates of those connections (TLS <= 1.2 only: TLS 1.3 hides them) */
+	"CREATE VIEW v_conn_cert AS"
+	" SELECT cc.conn_id, " RESOURCE("c.server_ip", "c.server_port", "c.sni") " AS resource,"
+	"  cc.depth, vc.*"
+	" FROM conn_certs cc JOIN connections c ON c.id = cc.conn_id"
+	" JOIN v_cert vc ON vc.sha256 = cc.cert_sha256;"
+	/* findings with the analysts' verdicts still valid, and the rule's metadata */
+	"CREATE VIEW v_finding AS"
+	" SELECT f.*, r.title, r.requirements, r.remediation,"
+	"  (SELECT t.verdict FROM triage t WHERE t.rule = f.rule AND t.resource = f.resource"
+	"   AND (t.expires IS NULL OR t.expires > strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))"
+	"   ORDER BY t.id DESC LIMIT 1) AS triage"
+	" FROM findings f LEFT JOIN rules r ON r.id = f.rule;";
+
 /* migrations[i]: schema version i -> i + 1. Append only. */
 static const char *const migrations[] = {
 	migration_1,
 	migration_2,
+	migration_3,
 };
 
 _Static_assert(sizeof migrations / sizeof migrations[0] == STORE_SCHEMA_VERSION,

@@ -52,7 +52,7 @@
 #endif
 
 /* The schema version this build creates and understands (PRAGMA user_version). */
-#define STORE_SCHEMA_VERSION 2
+#define STORE_SCHEMA_VERSION 3
 
 /* PRAGMA application_id of a tlsscope store: the bytes "TLSS". */
 #define STORE_APPLICATION_ID 0x544c5353
@@ -119,6 +119,13 @@ enum store_table {
 	STORE_T_FINDINGS,
 	STORE_T_OCSP_RESPONSES, /* schema version 2 */
 	STORE_T_SCAN_OCSP,
+	STORE_T_RULES,          /* schema version 3 */
+	STORE_T_ANALYSIS_RUNS,
+	STORE_T_INVENTORY,
+	STORE_T_TRIAGE,
+	STORE_T_SCORES,
+	STORE_T_MODEL_STATE,
+	STORE_T_GEO,
 	STORE_T_COUNT_ /* number of tables, not a table */
 };
 
@@ -502,5 +509,24 @@ int store_query(struct store *st, const char *sql,
                 int (*cb)(void *ctx, int ncol, const char *const *names,
                           const char *const *values),
                 void *ctx) STORE_WUR;
+
+/*
+ * The column names of a read-only query (as store_query() would return them), comma-joined
+ * into names (cap bytes), and their number in *ncol, without running it. The rule loader
+ * checks a rule's shape with it. Returns STORE_OK; STORE_EINVAL with SQLite's message (a
+ * syntax error, an unknown table or column) or STORE_EREADONLY; a fatal code.
+ */
+int store_query_columns(struct store *st, const char *sql, char *names, size_t cap,
+                        int *ncol) STORE_WUR;
+
+/*
+ * Runs one statement that may create, fill and drop this connection's TEMP tables, views
+ * and indexes (reference data for the rules: suite attributes, guidelines), and may read
+ * anything; writing the database file is refused (STORE_EREADONLY). bind_text, when not
+ * NULL, is bound to the statement's first parameter (e.g. a JSON document that the
+ * statement expands with json_each). Temporary objects last until store_close().
+ * Returns STORE_OK, STORE_EINVAL (SQLite's message), STORE_EREADONLY or a fatal code.
+ */
+int store_temp_exec(struct store *st, const char *sql, const char *bind_text) STORE_WUR;
 
 #endif /* TLSSCOPE_ANALYZER_STORE_STORE_H */

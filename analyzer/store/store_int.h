@@ -49,6 +49,7 @@ struct store {
 	unsigned pending;      /* writer calls in the open batch */
 	bool in_txn;           /* a batch (BEGIN IMMEDIATE) is open */
 	bool in_query;         /* compiling store_query() SQL: the authorizer is strict */
+	bool in_temp;          /* compiling store_temp_exec() SQL: writes to temp only */
 	bool denied;           /* the strict authorizer refused something */
 	int err;               /* code of the last error, STORE_OK if none */
 	int fatal;             /* sticky fatal code, STORE_OK while usable */

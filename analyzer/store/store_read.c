@@ -15,6 +15,7 @@
  * ATTACH and several PRAGMAs as "read-only" because they do not write the
  * file, yet they would break our batching or reach outside the database.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -33,6 +34,13 @@ static const char *const count_sql[STORE_T_COUNT_] = {
 	[STORE_T_FINDINGS] = "SELECT count(*) FROM findings",
 	[STORE_T_OCSP_RESPONSES] = "SELECT count(*) FROM ocsp_responses",
 	[STORE_T_SCAN_OCSP] = "SELECT count(*) FROM scan_ocsp",
+	[STORE_T_RULES] = "SELECT count(*) FROM rules",
+	[STORE_T_ANALYSIS_RUNS] = "SELECT count(*) FROM analysis_runs",
+	[STORE_T_INVENTORY] = "SELECT count(*) FROM inventory",
+	[STORE_T_TRIAGE] = "SELECT count(*) FROM triage",
+	[STORE_T_SCORES] = "SELECT count(*) FROM scores",
+	[STORE_T_MODEL_STATE] = "SELECT count(*) FROM model_state",
+	[STORE_T_GEO] = "SELECT count(*) FROM geo",
 };
 
 /* Prepare a reader statement; on failure record the error. */
@@ -409,13 +417,43 @@ static int query_allows(int action, const char *a1, const char *a2)
 	}
 }
 
+/* store_temp_exec(): reading anything, and creating and filling the connection's own
+ * temporary tables, views and indexes. */
+static int temp_allows(int action, const char *a1, const char *a2, const char *dbname)
+{
+	switch (action) {
+	case SQLITE_CREATE_TEMP_TABLE:
+	case SQLITE_CREATE_TEMP_VIEW:
+	case SQLITE_CREATE_TEMP_INDEX:
+	case SQLITE_DROP_TEMP_TABLE:
+	case SQLITE_DROP_TEMP_VIEW:
+	case SQLITE_DROP_TEMP_INDEX:
+		return 1;
+	case SQLITE_INSERT:
+	case SQLITE_UPDATE:
+	case SQLITE_DELETE:
+		return dbname && sqlite3_stricmp(dbname, "temp") == 0;
+	default:
+		/* creating a temp object also writes temp's sqlite_temp_master */
+		if (dbname && sqlite3_stricmp(dbname, "temp") == 0 &&
+		    (action == SQLITE_INSERT || action == SQLITE_UPDATE))
+			return 1;
+		return query_allows(action, a1, a2);
+	}
+}
+
 int store_i_authorizer(void *ctx, int action, const char *a1, const char *a2,
                        const char *dbname, const char *trigger)
 {
 	struct store *st = ctx;
 
-	(void)dbname;
 	(void)trigger;
+	if (st->in_temp) {
+		if (temp_allows(action, a1, a2, dbname))
+			return SQLITE_OK;
+		st->denied = true;
+		return SQLITE_DENY;
+	}
 	if (!st->in_query || query_allows(action, a1, a2))
 		return SQLITE_OK;
 	st->denied = true;
@@ -518,4 +556,85 @@ out_free:
 out:
 	sqlite3_finalize(s);
 	return ret;
+}
+
+int store_query_columns(struct store *st, const char *sql, char *names, size_t cap, int *ncol)
+{
+	sqlite3_stmt *s = NULL;
+	const char *tail = NULL;
+	int rc, i;
+	size_t off = 0;
+
+	if (!st || !sql || !names || cap == 0 || !ncol)
+		return st ? store_i_fail(st, STORE_EINVAL, "store_query_columns: bad arguments")
+		          : STORE_EINVAL;
+	if (st->fatal)
+		return st->fatal;
+	names[0] = '\0';
+	rc = query_prepare(st, sql, &s, &tail);
+	if (rc != SQLITE_OK) {
+		if (st->denied)
+			return store_i_fail(st, STORE_EREADONLY,
+			                    "refused, not a read-only statement (%s)",
+			                    sqlite3_errmsg(st->db));
+		return store_i_fail(st, STORE_EINVAL, "%s", sqlite3_errmsg(st->db));
+	}
+	if (!s)
+		return store_i_fail(st, STORE_EINVAL, "no statement in the SQL text");
+	if (!sqlite3_stmt_readonly(s)) {
+		sqlite3_finalize(s);
+		return store_i_fail(st, STORE_EREADONLY, "refused, not a read-only statement");
+	}
+	*ncol = sqlite3_column_count(s);
+	for (i = 0; i < *ncol; i++) {
+		const char *n = sqlite3_column_name(s, i);
+		int w = snprintf(names + off, cap - off, "%s%s", i ? "," : "", n ? n : "");
+		if (w < 0 || (size_t)w >= cap - off) {
+			names[off] = '\0';
+			break;
+		}
+		off += (size_t)w;
+	}
+	sqlite3_finalize(s);
+	return STORE_OK;
+}
+
+int store_temp_exec(struct store *st, const char *sql, const char *bind_text)
+{
+	sqlite3_stmt *s = NULL;
+	const char *tail = NULL;
+	int rc;
+
+	if (!st)
+		return STORE_EINVAL;
+	if (!sql)
+		return store_i_fail(st, STORE_EINVAL, "store_temp_exec: NULL sql");
+	if (st->fatal)
+		return st->fatal;
+	st->in_temp = true;
+	st->denied = false;
+	rc = sqlite3_prepare_v2(st->db, sql, -1, &s, &tail);
+	st->in_temp = false;
+	if (rc != SQLITE_OK) {
+		if (st->denied)
+			return store_i_fail(st, STORE_EREADONLY,
+			                    "store_temp_exec: refused, writes outside temp (%s)",
+			                    sqlite3_errmsg(st->db));
+		return store_i_sqlfail(st, rc, "store_temp_exec");
+	}
+	if (!s)
+		return store_i_fail(st, STORE_EINVAL, "store_temp_exec: no statement");
+	while (tail && (*tail == ' ' || *tail == '\n' || *tail == '\t' || *tail == ';'))
+		tail++;
+	if (tail && *tail) {
+		sqlite3_finalize(s);
+		return store_i_fail(st, STORE_EINVAL, "store_temp_exec: one statement only");
+	}
+	if (bind_text && sqlite3_bind_text(s, 1, bind_text, -1, SQLITE_TRANSIENT) != SQLITE_OK) {
+		sqlite3_finalize(s);
+		return store_i_sqlfail(st, SQLITE_ERROR, "store_temp_exec: bind");
+	}
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW)
+		;
+	return finish(st, s, rc, "store_temp_exec");
 }

@@ -599,7 +599,7 @@ static const char SCHEMA_SQL[] =
 	"SELECT type, name, tbl_name, replace(replace(sql, ' ', ''), char(10), '')"
 	" FROM sqlite_schema ORDER BY type, name";
 
-/* A version 1 store opens as version 2 with every row kept: scan_certs rows become chain 0,
+/* A version 1 store opens as the current version with every row kept: scan_certs rows become chain 0,
  * certificates get no facts, the new tables are empty, and the schema is the one a new
  * store gets. */
 static void test_migrate_v1(void **state)
@@ -639,7 +639,10 @@ static void test_migrate_v1(void **state)
 		  "1|connection|1|tcp_gap|NULL|2025-01-02T03:04:07.000008Z\n" },
 		{ "SELECT * FROM findings",
 		  "1|r1|127.0.0.1:443 server.test|alarm|high|why|[{\"scan\":1}]"
-		  "|2025-01-02T03:04:08Z|2025-01-02T03:04:09Z|2\n" },
+		  "|2025-01-02T03:04:08Z|2025-01-02T03:04:09Z|2|NULL|NULL\n" },
+		/* version 3's views read the migrated rows */
+		{ "SELECT resource, scan_id FROM v_scan", "127.0.0.1:443 server.test|1\n" },
+		{ "SELECT count(*) FROM inventory", "0\n" },
 		{ "SELECT count(*) FROM ocsp_responses", "0\n" },
 		{ "SELECT count(*) FROM scan_ocsp", "0\n" },
 		{ "PRAGMA integrity_check", "ok\n" },
