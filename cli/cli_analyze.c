@@ -1,10 +1,18 @@
 /*
- * tlsscope analyze: option parsing and validation. The rule runner and the model (analyzer/)
- * have not landed: after validation this says so and exits 2.
+ * tlsscope analyze: runs the rules (analyzer/analysis.h) over a store, stores the findings and
+ * prints them: one "finding" object per line with --json (INTERFACE.md), else the alarms
+ * and a summary. A refused rule (broken header, SQL that does not compile, wrong columns) is
+ * named on stderr with the reason; the others still run, and the exit status is then 2.
  */
 #include <getopt.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 
+#include <jansson.h>
+
+#include "analyzer/analysis.h"
+#include "analyzer/store/store.h"
 #include "cli/cli.h"
 
 #define CMD "analyze"
@@ -16,20 +24,26 @@ static const char help[] =
 	"\n"
 	"Options:\n"
 	"  --db PATH           the SQLite store to analyze (required)\n"
-	"  --rules DIR         rules directory (default: the bundled rules/)\n"
+	"  --rules DIR         rules directory (default: the rules built into tlsscope)\n"
+	"  --profile NAME      only the rules of a profile (mozilla-6.0-modern,\n"
+	"                      mozilla-6.0-intermediate, mozilla-5.8-old, nist-800-52r2,\n"
+	"                      pci-dss-4.0.1, bsi-tr-02102-2, cabf-br, browser-ct, ssllabs,\n"
+	"                      downgrade, rogue-cert, ...)\n"
 	"  --json              NDJSON on stdout, one \"finding\" object per finding\n"
 	"  --fail-on SEVERITY  exit 1 when a finding is at or above SEVERITY\n"
 	"                      (info, low, medium, high, critical)\n"
 	"  -h, --help          show this help and exit\n"
 	"\n"
-	"Exit status: 0 success, 1 findings at or above --fail-on, 2 usage or input error,\n"
-	"3 runtime failure.\n";
+	"Exit status: 0 success, 1 an alarm at or above --fail-on (findings an analyst\n"
+	"acknowledged or marked a false positive do not count), 2 usage or input error (also\n"
+	"when a rule was refused: the others ran), 3 runtime failure.\n";
 
 enum {
 	OPT_DB = 256,
 	OPT_RULES,
 	OPT_JSON,
 	OPT_FAIL_ON,
+	OPT_PROFILE,
 };
 
 static const struct option longopts[] = {
@@ -37,13 +51,77 @@ static const struct option longopts[] = {
 	{ "rules", required_argument, NULL, OPT_RULES },
 	{ "json", no_argument, NULL, OPT_JSON },
 	{ "fail-on", required_argument, NULL, OPT_FAIL_ON },
+	{ "profile", required_argument, NULL, OPT_PROFILE },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
 
+struct out {
+	bool json;
+	bool oom;
+	size_t shown;
+};
+
+static void print_json(struct out *o, const struct analysis_finding *f)
+{
+	const struct rule_row *row = f->row;
+	json_t *j = json_object();
+	json_t *req = json_loads(f->rule->requirements, 0, NULL);
+	json_t *ev = row->evidence ? json_loads(row->evidence, 0, NULL) : json_array();
+	if (!j || !req || !ev) {
+		o->oom = true;
+		json_decref(j);
+		json_decref(req);
+		json_decref(ev);
+		return;
+	}
+	json_object_set_new(j, "type", json_string("finding"));
+	json_object_set_new(j, "rule", json_string(f->rule->id));
+	json_object_set_new(j, "title", json_string(f->rule->title));
+	json_object_set_new(j, "severity", json_string(row->severity));
+	json_object_set_new(j, "status", json_string(row->status));
+	json_object_set_new(j, "resource", json_string(row->resource));
+	json_object_set_new(j, "reason", row->reason ? json_string(row->reason) : json_null());
+	json_object_set_new(j, "requirements", req);
+	json_object_set_new(j, "evidence", ev);
+	json_object_set_new(j, "score", row->has_score ? json_real(row->score) : json_null());
+	json_object_set_new(j, "triage", f->triage ? json_string(f->triage) : json_null());
+	json_object_set_new(j, "remediation", f->rule->remediation ?
+				json_string(f->rule->remediation) : json_null());
+	char *line = json_dumps(j, JSON_COMPACT);
+	json_decref(j);
+	if (!line) {
+		o->oom = true;
+		return;
+	}
+	puts(line);
+	free(line);
+}
+
+static void on_finding(void *ctx, const struct analysis_finding *f)
+{
+	struct out *o = ctx;
+	if (o->json) {
+		print_json(o, f);
+		return;
+	}
+	if (strcmp(f->row->status, "alarm") != 0)
+		return;
+	o->shown++;
+	printf("%-8s %s  %s: %s%s%s%s\n", f->row->severity, f->row->resource, f->rule->id,
+	       f->row->reason ? f->row->reason : f->rule->title, f->triage ? "  [" : "",
+	       f->triage ? f->triage : "", f->triage ? "]" : "");
+}
+
+static void on_refused(void *ctx, const struct rule *r)
+{
+	(void)ctx;
+	fprintf(stderr, "tlsscope analyze: rule %s refused: %s\n", r->file, r->error);
+}
+
 int cli_analyze(int argc, char **argv)
 {
-	const char *db = NULL, *rules = NULL;
+	const char *db = NULL, *rules = NULL, *profile = NULL;
 	bool json = false;
 	int fail_on = -1, c;
 
@@ -69,6 +147,9 @@ int cli_analyze(int argc, char **argv)
 			if (!cli_parse_severity(CMD, optarg, &fail_on))
 				return CLI_USAGE;
 			break;
+		case OPT_PROFILE:
+			profile = optarg;
+			break;
 		default:
 			return cli_getopt_error(CMD, c, argv);
 		}
@@ -80,6 +161,38 @@ int cli_analyze(int argc, char **argv)
 	if (!cli_check_readable(CMD, "--db", db))
 		return CLI_USAGE;
 
-	(void)rules, (void)json, (void)fail_on;
-	return cli_not_implemented(CMD, "rule runner and model: analyzer/ has not landed");
+	struct store_error serr = { 0, "" };
+	struct store_options sopts = { 0, 0, "tlsscope " TLSSCOPE_VERSION };
+	struct store *st = store_open(db, &sopts, &serr);
+	if (!st)
+		return cli_fail(serr.code == STORE_ENOTSTORE || serr.code == STORE_ETOONEW ||
+					serr.code == STORE_ENOTDB ? CLI_USAGE : CLI_RUNTIME,
+				CMD, "database '%s': %s", db, serr.msg);
+	struct out o = { .json = json };
+	struct analysis_opts ao = { .rules_dir = rules, .profile = profile,
+				    .tool = "tlsscope " TLSSCOPE_VERSION };
+	struct analysis_cb cb = { .on_finding = on_finding, .on_refused = on_refused, .ctx = &o };
+	struct analysis_stats stats;
+	char err[512];
+	int ret = CLI_OK;
+	if (analysis_run(st, &ao, &cb, &stats, err, sizeof(err)) != 0)
+		ret = cli_fail(CLI_RUNTIME, CMD, "%s", err);
+	if (store_close(st) != STORE_OK && ret == CLI_OK)
+		ret = cli_fail(CLI_RUNTIME, CMD, "database '%s': cannot commit", db);
+	if (ret != CLI_OK)
+		return ret;
+	if (profile && stats.rules == 0)
+		return cli_usage_error(CMD, "--profile: no rule belongs to '%s'", profile);
+	if (!json)
+		printf("%zu rules run (%zu refused, %zu failed), %zu findings, %zu alarms\n",
+		       stats.rules - stats.refused - stats.failed, stats.refused, stats.failed,
+		       stats.findings, stats.alarms);
+	fflush(stdout);
+	if (o.oom || ferror(stdout))
+		return cli_fail(CLI_RUNTIME, CMD, o.oom ? "out of memory" : "cannot write output");
+	if (stats.refused || stats.failed)
+		return CLI_USAGE;
+	if (fail_on >= 0 && stats.worst_alarm >= fail_on)
+		return CLI_FINDINGS;
+	return CLI_OK;
 }

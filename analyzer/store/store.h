@@ -362,6 +362,9 @@ struct store_finding {
 	const char *reason;        /* one line; may be NULL */
 	const char *evidence_json; /* JSON text (array of references); may be NULL */
 	const char *ts;            /* when seen; NULL = now */
+	bool has_score;            /* the model's score behind it (schema v3) */
+	double score;
+	const char *score_terms_json; /* JSON array of the terms; may be NULL */
 };
 
 /*
@@ -528,5 +531,78 @@ int store_query_columns(struct store *st, const char *sql, char *names, size_t c
  * Returns STORE_OK, STORE_EINVAL (SQLite's message), STORE_EREADONLY or a fatal code.
  */
 int store_temp_exec(struct store *st, const char *sql, const char *bind_text) STORE_WUR;
+
+/* ---- the analyzer's tables (schema version 3) ---------------------------------------- */
+
+/* A rule's metadata as loaded (analyzer/rules.h); strings as described there. */
+struct store_rule {
+	const char *id, *title, *severity;   /* required */
+	const char *requirements_json;       /* required: JSON array */
+	const char *remediation, *description, *file, *sha256;
+};
+
+/* Insert or update the rule (by id). Returns STORE_OK, STORE_EINVAL, STORE_ECONSTRAINT,
+ * STORE_EBUSY or a fatal code. */
+int store_put_rule(struct store *st, const struct store_rule *r) STORE_WUR;
+
+/* An analysis run: begin (started = now) and end (finished = now, with its figures). */
+int store_run_begin(struct store *st, const char *tool, int64_t *run_id) STORE_WUR;
+int store_run_end(struct store *st, int64_t run_id, const char *rules_hash, int64_t n_rules,
+                  int64_t n_refused, int64_t n_findings) STORE_WUR;
+
+/* One authorized (name, certificate | key | issuer) of the inventory. */
+struct store_inventory {
+	const char *name;          /* required: DNS name or "*.example.com" */
+	const char *cert_sha256;   /* lowercase hex, or NULL */
+	const char *spki_sha256;   /* base64 as pin-sha256, or NULL */
+	const char *issuer;        /* RFC 2253, or NULL (one of the three is required) */
+	const char *not_before, *not_after;
+	const char *source;        /* required: where it came from */
+};
+
+/* Adds the entry unless the same (name, cert, key, issuer) is there; *added (may be NULL)
+ * says which. Returns STORE_OK, STORE_EINVAL, STORE_EBUSY or a fatal code. */
+int store_add_inventory(struct store *st, const struct store_inventory *e, bool *added)
+	STORE_WUR;
+
+/* An analyst's verdict on a finding (tlsscope triage). */
+struct store_triage {
+	const char *rule, *resource;   /* required: the finding's key */
+	const char *verdict;           /* required: "acknowledged" or "false_positive" */
+	const char *reason, *author;   /* required */
+	const char *created;           /* NULL = now */
+	const char *expires;           /* RFC 3339, or NULL = never */
+};
+int store_add_triage(struct store *st, const struct store_triage *t, int64_t *id) STORE_WUR;
+
+/* The model's score of one observation, with the terms that made it. */
+struct store_score {
+	const char *ref_kind;          /* required: "connection" or "scan" */
+	int64_t ref_id;
+	const char *resource;          /* required */
+	double score;
+	bool mature;                   /* the server's baseline had enough history */
+	const char *terms_json;        /* required: JSON array */
+	const char *ts;                /* NULL = now */
+};
+/* Insert or replace (by ref_kind, ref_id). */
+int store_put_score(struct store *st, const struct store_score *s) STORE_WUR;
+
+/* The model's persistent state, an opaque blob per name. store_get_model_state returns a
+ * malloc'd copy in *state (the caller frees it), STORE_ENOTFOUND when there is none. */
+int store_put_model_state(struct store *st, const char *name, const void *state, size_t len)
+	STORE_WUR;
+int store_get_model_state(struct store *st, const char *name, void **state, size_t *len)
+	STORE_WUR;
+
+/* GeoIP / ASN facts about one address (insert or replace). */
+struct store_geo {
+	const char *ip;                /* required */
+	const char *country, *city;    /* ISO 3166 code, English name; NULL = unknown */
+	int64_t asn;                   /* 0 = unknown */
+	const char *as_org;
+	const char *source;            /* the database's type and build date */
+};
+int store_put_geo(struct store *st, const struct store_geo *g) STORE_WUR;
 
 #endif /* TLSSCOPE_ANALYZER_STORE_STORE_H */

@@ -11,6 +11,7 @@
  *
  * so each call is atomic and counts as one write of the batch.
  */
+#include <stdlib.h>
 #include <string.h>
 
 #include "capture/wire/digest.h"
@@ -71,11 +72,47 @@ static const char *const writer_sql[S_COUNT_] = {
 		" VALUES (?1, ?2, ?3, ?4, ?5)",
 	[S_FINDING_UPSERT] =
 		"INSERT INTO findings (rule, resource, status, severity, reason, evidence,"
-		" first_seen, last_seen, count) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7, 1)"
+		" first_seen, last_seen, count, score, score_terms)"
+		" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7, 1, ?8, ?9)"
 		" ON CONFLICT (rule, resource) DO UPDATE SET status = excluded.status,"
 		" severity = excluded.severity, reason = excluded.reason,"
 		" evidence = excluded.evidence, last_seen = excluded.last_seen,"
-		" count = count + 1",
+		" count = count + 1, score = excluded.score, score_terms = excluded.score_terms",
+	[S_RULE_PUT] =
+		"INSERT INTO rules (id, title, severity, requirements, remediation, description,"
+		" file, sha256, loaded) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)"
+		" ON CONFLICT (id) DO UPDATE SET title = excluded.title,"
+		" severity = excluded.severity, requirements = excluded.requirements,"
+		" remediation = excluded.remediation, description = excluded.description,"
+		" file = excluded.file, sha256 = excluded.sha256, loaded = excluded.loaded",
+	[S_RUN_BEGIN] =
+		"INSERT INTO analysis_runs (started, tool) VALUES (?1, ?2)",
+	[S_RUN_END] =
+		"UPDATE analysis_runs SET finished = ?2, rules_hash = ?3, n_rules = ?4,"
+		" n_refused = ?5, n_findings = ?6 WHERE id = ?1",
+	[S_INVENTORY_INS] =
+		"INSERT INTO inventory (name, cert_sha256, spki_sha256, issuer, not_before,"
+		" not_after, source, imported) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)"
+		" ON CONFLICT DO NOTHING",
+	[S_TRIAGE_INS] =
+		"INSERT INTO triage (rule, resource, verdict, reason, author, created, expires)"
+		" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+	[S_SCORE_PUT] =
+		"INSERT INTO scores (ref_kind, ref_id, resource, score, mature, terms, ts)"
+		" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) ON CONFLICT (ref_kind, ref_id) DO UPDATE"
+		" SET resource = excluded.resource, score = excluded.score,"
+		" mature = excluded.mature, terms = excluded.terms, ts = excluded.ts",
+	[S_MODEL_STATE_PUT] =
+		"INSERT INTO model_state (name, state, updated) VALUES (?1, ?2, ?3)"
+		" ON CONFLICT (name) DO UPDATE SET state = excluded.state,"
+		" updated = excluded.updated",
+	[S_MODEL_STATE_GET] =
+		"SELECT state FROM model_state WHERE name = ?1",
+	[S_GEO_PUT] =
+		"INSERT INTO geo (ip, country, city, asn, as_org, source, ts)"
+		" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) ON CONFLICT (ip) DO UPDATE SET"
+		" country = excluded.country, city = excluded.city, asn = excluded.asn,"
+		" as_org = excluded.as_org, source = excluded.source, ts = excluded.ts",
 	[S_META_SET] =
 		"INSERT INTO meta (key, value) VALUES (?1, ?2)"
 		" ON CONFLICT (key) DO UPDATE SET value = excluded.value",
@@ -568,6 +605,9 @@ int store_upsert_finding(struct store *st, const struct store_finding *f)
 	b_text(s, 5, f->reason, &rc);
 	b_text(s, 6, f->evidence_json, &rc);
 	b_text(s, 7, f->ts ? f->ts : store_i_now(now), &rc);
+	if (rc == SQLITE_OK)
+		rc = f->has_score ? sqlite3_bind_double(s, 8, f->score) : sqlite3_bind_null(s, 8);
+	b_text(s, 9, f->score_terms_json, &rc);
 	ret = run_bound(st, s, rc, "upsert finding");
 	return store_i_wend(st, ret);
 }
@@ -649,4 +689,243 @@ int store_prune_connections(struct store *st, const char *before, struct store_p
 	if (ret == STORE_OK && out)
 		*out = n;
 	return ret;
+}
+
+/* ---- the analyzer's tables (schema version 3) -------------------------------- */
+
+int store_put_rule(struct store *st, const struct store_rule *r)
+{
+	char now[STORE_TS_SIZE];
+	sqlite3_stmt *s;
+	int ret, rc = SQLITE_OK;
+
+	if (!st)
+		return STORE_EINVAL;
+	if (!r || !r->id || !r->title || !r->severity || !r->requirements_json)
+		return store_i_fail(st, STORE_EINVAL,
+		                    "store_put_rule: id, title, severity, requirements are required");
+	if ((ret = store_i_wbegin(st)) != STORE_OK)
+		return ret;
+	s = st->stmt[S_RULE_PUT];
+	b_text(s, 1, r->id, &rc);
+	b_text(s, 2, r->title, &rc);
+	b_text(s, 3, r->severity, &rc);
+	b_text(s, 4, r->requirements_json, &rc);
+	b_text(s, 5, r->remediation, &rc);
+	b_text(s, 6, r->description, &rc);
+	b_text(s, 7, r->file, &rc);
+	b_text(s, 8, r->sha256, &rc);
+	b_text(s, 9, store_i_now(now), &rc);
+	ret = run_bound(st, s, rc, "put rule");
+	return store_i_wend(st, ret);
+}
+
+int store_run_begin(struct store *st, const char *tool, int64_t *run_id)
+{
+	char now[STORE_TS_SIZE];
+	sqlite3_stmt *s;
+	int ret, rc = SQLITE_OK;
+
+	if (!st)
+		return STORE_EINVAL;
+	if (!run_id)
+		return store_i_fail(st, STORE_EINVAL, "store_run_begin: run_id is NULL");
+	if ((ret = store_i_wbegin(st)) != STORE_OK)
+		return ret;
+	s = st->stmt[S_RUN_BEGIN];
+	b_text(s, 1, store_i_now(now), &rc);
+	b_text(s, 2, tool, &rc);
+	ret = run_bound(st, s, rc, "begin analysis run");
+	if (ret == STORE_OK)
+		*run_id = sqlite3_last_insert_rowid(st->db);
+	return store_i_wend(st, ret);
+}
+
+int store_run_end(struct store *st, int64_t run_id, const char *rules_hash, int64_t n_rules,
+                  int64_t n_refused, int64_t n_findings)
+{
+	char now[STORE_TS_SIZE];
+	sqlite3_stmt *s;
+	int ret, rc = SQLITE_OK;
+
+	if (!st)
+		return STORE_EINVAL;
+	if ((ret = store_i_wbegin(st)) != STORE_OK)
+		return ret;
+	s = st->stmt[S_RUN_END];
+	b_int(s, 1, run_id, &rc);
+	b_text(s, 2, store_i_now(now), &rc);
+	b_text(s, 3, rules_hash, &rc);
+	b_int(s, 4, n_rules, &rc);
+	b_int(s, 5, n_refused, &rc);
+	b_int(s, 6, n_findings, &rc);
+	ret = run_bound(st, s, rc, "end analysis run");
+	return store_i_wend(st, ret);
+}
+
+int store_add_inventory(struct store *st, const struct store_inventory *e, bool *added)
+{
+	char now[STORE_TS_SIZE];
+	sqlite3_stmt *s;
+	int ret, rc = SQLITE_OK;
+
+	if (!st)
+		return STORE_EINVAL;
+	if (!e || !e->name || !e->source ||
+	    (!e->cert_sha256 && !e->spki_sha256 && !e->issuer))
+		return store_i_fail(st, STORE_EINVAL, "store_add_inventory: name, source and one of"
+		                    " cert_sha256, spki_sha256, issuer are required");
+	if (e->cert_sha256 && !store_i_is_sha256_hex(e->cert_sha256))
+		return store_i_fail(st, STORE_EINVAL,
+		                    "store_add_inventory: cert_sha256 is not lowercase hex SHA-256");
+	if ((ret = store_i_wbegin(st)) != STORE_OK)
+		return ret;
+	s = st->stmt[S_INVENTORY_INS];
+	b_text(s, 1, e->name, &rc);
+	b_text(s, 2, e->cert_sha256, &rc);
+	b_text(s, 3, e->spki_sha256, &rc);
+	b_text(s, 4, e->issuer, &rc);
+	b_text(s, 5, e->not_before, &rc);
+	b_text(s, 6, e->not_after, &rc);
+	b_text(s, 7, e->source, &rc);
+	b_text(s, 8, store_i_now(now), &rc);
+	ret = run_bound(st, s, rc, "add inventory entry");
+	if (ret == STORE_OK && added)
+		*added = sqlite3_changes(st->db) > 0;
+	return store_i_wend(st, ret);
+}
+
+int store_add_triage(struct store *st, const struct store_triage *t, int64_t *id)
+{
+	char now[STORE_TS_SIZE];
+	sqlite3_stmt *s;
+	int ret, rc = SQLITE_OK;
+
+	if (!st)
+		return STORE_EINVAL;
+	if (!t || !t->rule || !t->resource || !t->verdict || !t->reason || !t->author)
+		return store_i_fail(st, STORE_EINVAL, "store_add_triage: rule, resource, verdict,"
+		                    " reason and author are required");
+	if ((ret = store_i_wbegin(st)) != STORE_OK)
+		return ret;
+	s = st->stmt[S_TRIAGE_INS];
+	b_text(s, 1, t->rule, &rc);
+	b_text(s, 2, t->resource, &rc);
+	b_text(s, 3, t->verdict, &rc);
+	b_text(s, 4, t->reason, &rc);
+	b_text(s, 5, t->author, &rc);
+	b_text(s, 6, t->created ? t->created : store_i_now(now), &rc);
+	b_text(s, 7, t->expires, &rc);
+	ret = run_bound(st, s, rc, "add triage verdict");
+	if (ret == STORE_OK && id)
+		*id = sqlite3_last_insert_rowid(st->db);
+	return store_i_wend(st, ret);
+}
+
+int store_put_score(struct store *st, const struct store_score *sc)
+{
+	char now[STORE_TS_SIZE];
+	sqlite3_stmt *s;
+	int ret, rc = SQLITE_OK;
+
+	if (!st)
+		return STORE_EINVAL;
+	if (!sc || !sc->ref_kind || !sc->resource || !sc->terms_json)
+		return store_i_fail(st, STORE_EINVAL,
+		                    "store_put_score: ref_kind, resource and terms are required");
+	if ((ret = store_i_wbegin(st)) != STORE_OK)
+		return ret;
+	s = st->stmt[S_SCORE_PUT];
+	b_text(s, 1, sc->ref_kind, &rc);
+	b_int(s, 2, sc->ref_id, &rc);
+	b_text(s, 3, sc->resource, &rc);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_bind_double(s, 4, sc->score);
+	b_int(s, 5, sc->mature ? 1 : 0, &rc);
+	b_text(s, 6, sc->terms_json, &rc);
+	b_text(s, 7, sc->ts ? sc->ts : store_i_now(now), &rc);
+	ret = run_bound(st, s, rc, "put score");
+	return store_i_wend(st, ret);
+}
+
+int store_put_model_state(struct store *st, const char *name, const void *state, size_t len)
+{
+	char now[STORE_TS_SIZE];
+	sqlite3_stmt *s;
+	int ret, rc = SQLITE_OK;
+
+	if (!st)
+		return STORE_EINVAL;
+	if (!name || !state)
+		return store_i_fail(st, STORE_EINVAL, "store_put_model_state: name and state required");
+	if ((ret = store_i_wbegin(st)) != STORE_OK)
+		return ret;
+	s = st->stmt[S_MODEL_STATE_PUT];
+	b_text(s, 1, name, &rc);
+	b_blob(s, 2, state, len, &rc);
+	b_text(s, 3, store_i_now(now), &rc);
+	ret = run_bound(st, s, rc, "put model state");
+	return store_i_wend(st, ret);
+}
+
+int store_get_model_state(struct store *st, const char *name, void **state, size_t *len)
+{
+	sqlite3_stmt *s;
+	int rc;
+
+	if (!st)
+		return STORE_EINVAL;
+	if (!name || !state || !len)
+		return store_i_fail(st, STORE_EINVAL, "store_get_model_state: bad arguments");
+	if (st->fatal)
+		return st->fatal;
+	*state = NULL;
+	*len = 0;
+	s = st->stmt[S_MODEL_STATE_GET];
+	rc = sqlite3_bind_text(s, 1, name, -1, SQLITE_STATIC);
+	if (rc == SQLITE_OK && (rc = sqlite3_step(s)) == SQLITE_ROW) {
+		const void *p = sqlite3_column_blob(s, 0);
+		int n = sqlite3_column_bytes(s, 0);
+		if (p && n > 0) {
+			*state = malloc((size_t)n);
+			if (!*state) {
+				sqlite3_reset(s);
+				sqlite3_clear_bindings(s);
+				return store_i_fail(st, STORE_EIO, "store_get_model_state: out of memory");
+			}
+			memcpy(*state, p, (size_t)n);
+			*len = (size_t)n;
+		}
+		rc = SQLITE_DONE;
+	}
+	sqlite3_reset(s);
+	sqlite3_clear_bindings(s);
+	if (rc != SQLITE_DONE)
+		return store_i_sqlfail(st, rc, "get model state");
+	return *state ? STORE_OK : STORE_ENOTFOUND;
+}
+
+int store_put_geo(struct store *st, const struct store_geo *g)
+{
+	char now[STORE_TS_SIZE];
+	sqlite3_stmt *s;
+	int ret, rc = SQLITE_OK;
+
+	if (!st)
+		return STORE_EINVAL;
+	if (!g || !g->ip)
+		return store_i_fail(st, STORE_EINVAL, "store_put_geo: ip is required");
+	if ((ret = store_i_wbegin(st)) != STORE_OK)
+		return ret;
+	s = st->stmt[S_GEO_PUT];
+	b_text(s, 1, g->ip, &rc);
+	b_text(s, 2, g->country, &rc);
+	b_text(s, 3, g->city, &rc);
+	if (rc == SQLITE_OK)
+		rc = g->asn ? sqlite3_bind_int64(s, 4, g->asn) : sqlite3_bind_null(s, 4);
+	b_text(s, 5, g->as_org, &rc);
+	b_text(s, 6, g->source, &rc);
+	b_text(s, 7, store_i_now(now), &rc);
+	ret = run_bound(st, s, rc, "put geo");
+	return store_i_wend(st, ret);
 }
