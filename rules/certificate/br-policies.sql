@@ -1,0 +1,58 @@
+-- id: cabf-br/policies
+-- title: Leaf certificatePolicies with exactly one CA/B Forum reserved policy OID
+-- severity: low
+-- requirements: cabf-br:BR-POL
+-- remediation: Have the CA assert exactly one of 2.23.140.1.2.1 (DV), 2.23.140.1.2.2 (OV), 2.23.140.1.2.3 (IV), 2.23.140.1.1 (EV).
+-- description: TLS BR 7.1.2.7.9 / 7.1.6.1: certificatePolicies present with exactly one
+--   reserved policy identifier (2.23.140.1.2.1 domain-validated, .2.2 organization, .2.3
+--   individual, 2.23.140.1.1 EV); fact `policies` (zlint
+--   e_sub_cert_certificate_policies_missing). Whether the subject matches the validation
+--   type (a DV certificate without O/L/ST) is not checked.
+--   Applied to every leaf (depth 0) of the latest scan of each endpoint (every chain:
+--   default, per key type, without SNI) and of sniffed connections (TLS <= 1.2; the
+--   connection's server is the resource; the 3 newest connections per leaf are cited).
+--   One row per resource: alarm when any leaf fails. The Baseline Requirements bind
+--   publicly-trusted CAs only: leaves of private or test CAs are judged all the same (facts),
+--   and the reason marks leaves whose scanned chain did not validate against the scan's
+--   trust store (the chain's `trusted`; sniffed leaves carry no trust verdict).
+WITH seen AS (
+  SELECT c.resource, c.sha256, 'scan:' || c.scan_id AS ref, ch.trusted
+  FROM v_scan_cert c
+  LEFT JOIN v_scan_chain ch ON ch.scan_id = c.scan_id AND ch.chain = c.chain
+  WHERE c.depth = 0
+  UNION ALL
+  SELECT resource, sha256, 'connection:' || conn_id, NULL
+  FROM (SELECT resource, sha256, conn_id, row_number() OVER
+          (PARTITION BY resource, sha256 ORDER BY conn_id DESC) AS n
+        FROM v_conn_cert WHERE depth = 0)
+  WHERE n <= 3
+),
+leaf AS (
+  SELECT s.resource, s.sha256, max(s.trusted) AS trusted, v.*
+  FROM seen s JOIN v_cert v ON v.sha256 = s.sha256
+  GROUP BY s.resource, s.sha256
+),
+judged AS (
+  SELECT resource, sha256, trusted,
+    CASE WHEN json_type(facts, '$.policies') IS NOT 'array' THEN NULL
+         ELSE (SELECT count(*) FROM json_each(facts, '$.policies') WHERE value IN
+               ('2.23.140.1.2.1', '2.23.140.1.2.2', '2.23.140.1.2.3', '2.23.140.1.1')) <> 1
+         END AS bad,
+    subject || ': policies ' || ifnull((SELECT group_concat(value, ',') FROM
+                                       json_each(facts, '$.policies')), 'absent') AS detail
+  FROM leaf
+)
+SELECT j.resource,
+       CASE WHEN max(j.bad) = 1 THEN 'alarm'
+            WHEN count(j.bad) = count(*) THEN 'ok' ELSE 'skip' END AS status,
+       CASE WHEN max(j.bad) = 1 THEN sum(j.bad = 1) || ' of ' || count(*) || CASE count(*) WHEN 1 THEN ' leaf fails: ' ELSE ' leaves fail: ' END
+            WHEN count(j.bad) = count(*) THEN count(*) || CASE count(*) WHEN 1 THEN ' leaf passes: ' ELSE ' leaves pass: ' END
+            ELSE 'undecided: ' END ||
+         group_concat(substr(j.sha256, 1, 12) || ' ' || j.detail ||
+           CASE WHEN j.trusted = 0 THEN ' [chain not trusted: BR binds public CAs only]'
+                ELSE '' END, '; ') AS reason,
+       (SELECT json_group_array(r) FROM
+          (SELECT DISTINCT 'cert:' || s.sha256 AS r FROM seen s WHERE s.resource = j.resource
+           UNION SELECT s.ref FROM seen s WHERE s.resource = j.resource ORDER BY 1)) AS evidence
+FROM (SELECT * FROM judged ORDER BY resource, sha256) j
+GROUP BY j.resource

@@ -1,0 +1,18 @@
+-- id: nist-800-52r2/tls12-supported
+-- title: TLS 1.2 is supported
+-- severity: high
+-- requirements: nist-800-52r2:NIST52-01
+-- remediation: Enable TLS 1.2 on the server (and TLS 1.3, NIST52-02).
+-- description: NIST SP 800-52 Rev. 2 §3.1: servers shall be configured to use TLS 1.2.
+--   Decided by the scan's TLS 1.2-only probe (v_scan_protocol); 'skip' when that version
+--   was not tested.
+SELECT p.resource,
+       CASE p.supported WHEN 1 THEN 'ok' WHEN 0 THEN 'alarm' ELSE 'skip' END AS status,
+       CASE p.supported
+         WHEN 1 THEN 'TLSv1.2 accepted'
+         WHEN 0 THEN 'TLSv1.2 refused; accepted: ' || coalesce((SELECT group_concat(q.version, ', ')
+                 FROM v_scan_protocol q WHERE q.scan_id = p.scan_id AND q.supported = 1), 'none')
+         ELSE 'TLSv1.2 was not tested by the scan'
+       END AS reason,
+       json_array('scan:' || p.scan_id) AS evidence
+FROM v_scan_protocol p WHERE p.version = 'TLSv1.2'
