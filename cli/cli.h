@@ -32,6 +32,8 @@ int cli_scan(int argc, char **argv);
 int cli_sniff(int argc, char **argv);
 int cli_analyze(int argc, char **argv);
 int cli_report(int argc, char **argv);
+int cli_inventory(int argc, char **argv);
+int cli_triage(int argc, char **argv);
 int cli_demo(int argc, char **argv);
 
 /* Prints "tlsscope CMD: MESSAGE" and a hint to run --help on stderr. Returns CLI_USAGE. */

@@ -18,6 +18,9 @@ static const struct cli_cmd cmds[] = {
 	{ "sniff", cli_sniff, "passive TLS sensor on a pcap file or an interface" },
 	{ "analyze", cli_analyze, "run the rules and the model over a store, print findings" },
 	{ "report", cli_report, "write a compliance report (HTML, JSON, CSV) from a store" },
+	{ "inventory", cli_inventory, "import and list the authorized certificates (PEM, DER,"
+	  " crt.sh)" },
+	{ "triage", cli_triage, "acknowledge a finding or mark it a false positive" },
 	{ "demo", cli_demo, "the bundled end-to-end demonstration" },
 };
 #define N_CMDS (sizeof(cmds) / sizeof(cmds[0]))
@@ -32,7 +35,7 @@ static void usage(FILE *out)
 	      "Commands:\n",
 	      out);
 	for (size_t i = 0; i < N_CMDS; i++)
-		fprintf(out, "  %-9s %s\n", cmds[i].name, cmds[i].summary);
+		fprintf(out, "  %-10s %s\n", cmds[i].name, cmds[i].summary);
 	fputs("\n"
 	      "Run 'tlsscope COMMAND --help' for a command's options.\n"
 	      "Exit status: 0 success, 1 findings at or above --fail-on, 2 usage or input error,\n"
