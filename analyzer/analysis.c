@@ -7,6 +7,7 @@
 #include <time.h>
 
 #include "analyzer/analysis.h"
+#include "analyzer/model.h"
 #include "analyzer/refdata.h"
 #include "analyzer/store/store.h"
 
@@ -140,6 +141,8 @@ int analysis_run(struct store *st, const struct analysis_opts *o, const struct a
 	if (!rs)
 		return -1;
 	if (refdata_load(st, err, errcap) != 0)
+		goto out;
+	if (model_update(st, err, errcap) < 0)   /* scores first: rules may read them */
 		goto out;
 	(void)rules_check(rs, st);
 	if (store_query(st, "SELECT rule, resource, verdict, reason FROM triage WHERE expires IS"
