@@ -28,6 +28,7 @@
 
 #include <jansson.h>
 
+#include "analyzer/analysis.h"
 #include "analyzer/store/store.h"
 #include "capture/sensor.h"
 #include "cli/cli.h"
@@ -255,6 +256,8 @@ static int print_summary(struct store *st, const char *db)
 		{ STORE_T_CONNECTIONS, "sniffed TLS connections" },
 		{ STORE_T_CERTIFICATES, "distinct certificates (DER)" },
 		{ STORE_T_ANOMALIES, "parser anomalies" },
+		{ STORE_T_FINDINGS, "findings (rule verdicts per server)" },
+		{ STORE_T_SCORES, "model scores" },
 	};
 	char abs[PATH_MAX];
 	const char *shown = db;
@@ -265,7 +268,7 @@ static int print_summary(struct store *st, const char *db)
 		strcat(abs, db);
 		shown = abs;
 	}
-	printf("\n4. The database: %s\n", shown);
+	printf("\n5. The database: %s\n", shown);
 	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
 		int64_t n = 0;
 		if (store_count(st, rows[i].t, &n) != STORE_OK)
@@ -283,9 +286,91 @@ static int print_summary(struct store *st, const char *db)
 static void print_pending(void)
 {
 	printf("\nNot part of this demo yet, because it has not landed (nothing below is faked):\n"
-	       "  - tlsscope analyze (issue 6): the rules (PCI DSS 4.0.1, Mozilla guidelines,\n"
-	       "    downgrade) and the anomaly model; no findings are computed\n"
 	       "  - tlsscope report (issue 7): the HTML report tlsscope-demo.html\n");
+}
+
+/* ---- 4. analyze ---------------------------------------------------------------------------- */
+
+#define DEMO_SHOW 3 /* alarms shown per resource */
+
+struct demo_alarms {
+	struct {
+		char resource[96];
+		unsigned n;
+		int worst;
+		char top[DEMO_SHOW][240];
+		int top_rank[DEMO_SHOW];
+	} r[16];
+	size_t n;
+};
+
+static void demo_on_finding(void *ctx, const struct analysis_finding *f)
+{
+	struct demo_alarms *a = ctx;
+	if (strcmp(f->row->status, "alarm") != 0)
+		return;
+	size_t i = 0;
+	while (i < a->n && strcmp(a->r[i].resource, f->row->resource) != 0)
+		i++;
+	if (i == a->n) {
+		if (a->n == sizeof(a->r) / sizeof(a->r[0]))
+			return;
+		memset(&a->r[i], 0, sizeof(a->r[i]));
+		snprintf(a->r[i].resource, sizeof(a->r[i].resource), "%s", f->row->resource);
+		a->r[i].worst = -1;
+		a->n++;
+	}
+	int rank = rules_severity_rank(f->row->severity);
+	a->r[i].n++;
+	if (rank > a->r[i].worst)
+		a->r[i].worst = rank;
+	/* keep the DEMO_SHOW most severe, first come first kept among equals */
+	for (int k = 0; k < DEMO_SHOW; k++) {
+		if (a->r[i].top[k][0] && a->r[i].top_rank[k] >= rank)
+			continue;
+		for (int m = DEMO_SHOW - 1; m > k; m--) {
+			memcpy(a->r[i].top[m], a->r[i].top[m - 1], sizeof(a->r[i].top[m]));
+			a->r[i].top_rank[m] = a->r[i].top_rank[m - 1];
+		}
+		snprintf(a->r[i].top[k], sizeof(a->r[i].top[k]), "%-8s %s: %.90s%s",
+			 f->row->severity, f->rule->id, f->row->reason ? f->row->reason : f->rule->title,
+			 f->row->reason && strlen(f->row->reason) > 90 ? "..." : "");
+		a->r[i].top_rank[k] = rank;
+		break;
+	}
+}
+
+static void demo_on_refused(void *ctx, const struct rule *r)
+{
+	(void)ctx;
+	fprintf(stderr, "tlsscope demo: rule %s refused: %s\n", r->file, r->error);
+}
+
+/* Runs every bundled rule over the database and shows the alarms per server. */
+static int demo_analyze(struct store *st, const char *db)
+{
+	static struct demo_alarms a;
+	struct analysis_opts ao = { .tool = DEMO_TOOL };
+	struct analysis_cb cb = { demo_on_finding, demo_on_refused, &a };
+	struct analysis_stats stats;
+	char err[512];
+	memset(&a, 0, sizeof(a));
+	printf("\n4. Analysis (tlsscope analyze, in process: the bundled SQL rules of rules/ and "
+	       "the model):\n");
+	if (analysis_run(st, &ao, &cb, &stats, err, sizeof(err)) != 0)
+		return cli_fail(CLI_RUNTIME, CMD, "database '%s': %s", db, err);
+	printf("  %zu rules, %zu findings, %zu alarms\n", stats.rules - stats.refused,
+	       stats.findings, stats.alarms);
+	for (size_t i = 0; i < a.n; i++) {
+		printf("  %s: %u alarm%s, e.g.\n", a.r[i].resource, a.r[i].n,
+		       a.r[i].n == 1 ? "" : "s");
+		for (int k = 0; k < DEMO_SHOW && a.r[i].top[k][0]; k++)
+			printf("    %s\n", a.r[i].top[k]);
+	}
+	printf("  all findings: tlsscope analyze --db %s --json\n", db);
+	return stats.refused || stats.failed ? cli_fail(CLI_RUNTIME, CMD, "a bundled rule was "
+							"refused (see above)")
+					     : CLI_OK;
 }
 
 /* Steps 1 to 4 once the database is chosen. Returns an enum cli_exit. */
@@ -298,7 +383,7 @@ static int demo_run(const char *db)
 	char err[1024];
 	int ret;
 
-	printf("tlsscope demo: scan local TLS servers, sniff bundled captures, store both.\n"
+	printf("tlsscope demo: scan local TLS servers, sniff bundled captures, store and analyze.\n"
 	       "\n1. Local TLS servers on 127.0.0.1 (certificates made now):\n");
 	fflush(stdout);
 	if (cli_demo_lab_start(&lab, err, sizeof(err)) != 0)
@@ -330,6 +415,8 @@ static int demo_run(const char *db)
 			       "removed");
 	if (ret == CLI_OK && store_flush(st) != STORE_OK)
 		ret = cli_fail(CLI_RUNTIME, CMD, "database '%s': %s", db, store_errmsg(st));
+	if (ret == CLI_OK)
+		ret = demo_analyze(st, db);
 	if (ret == CLI_OK)
 		ret = print_summary(st, db);
 	if (store_close(st) != STORE_OK && ret == CLI_OK)

@@ -139,7 +139,8 @@ static X509 *make_cert(EVP_PKEY *key, const char *cn, const char *san, bool ca, 
 	ok = ok && X509_set_issuer_name(x, X509_get_subject_name(issuer ? issuer : x)) == 1;
 	if (ok) {
 		X509V3_set_ctx(&ctx, issuer ? issuer : x, x, NULL, NULL, 0);
-		ok = add_ext(x, &ctx, NID_basic_constraints, ca ? "critical,CA:TRUE" : "CA:FALSE") &&
+		ok = add_ext(x, &ctx, NID_basic_constraints,
+			     ca ? "critical,CA:TRUE" : "critical,CA:FALSE") &&
 		     add_ext(x, &ctx, NID_key_usage,
 			     ca ? "critical,keyCertSign,cRLSign"
 				: "critical,digitalSignature,keyEncipherment") &&

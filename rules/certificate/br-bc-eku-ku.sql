@@ -3,7 +3,9 @@
 -- severity: high
 -- requirements: cabf-br:BR-BC-EKU-KU
 -- remediation: Reissue as an end-entity certificate: basicConstraints cA=FALSE (or absent), extendedKeyUsage serverAuth (clientAuth at most besides), keyUsage without keyCertSign and cRLSign.
--- description: TLS BR 7.1.2.7.8 (basicConstraints cA=FALSE, critical when present),
+-- description: TLS BR 7.1.2.7.8 (basicConstraints cA=FALSE; critical when present, for
+--   certificates issued from 2023-09-15, when BR 2.0.0's certificate profiles took effect:
+--   zlint e_sub_cert_basic_constraints_not_critical has the same date),
 --   7.1.2.7.10 (extKeyUsage present with id-kp-serverAuth; anyExtendedKeyUsage,
 --   emailProtection, codeSigning, timeStamping, OCSPSigning prohibited; clientAuth MAY
 --   until browser phase-outs) and 7.1.2.7.11 (no keyCertSign, cRLSign): facts
@@ -37,7 +39,8 @@ judged AS (
   SELECT resource, sha256, trusted,
     CASE WHEN facts IS NULL THEN NULL
          ELSE ifnull(json_extract(facts, '$.basic_constraints.ca'), 0) = 1
-           OR ifnull(json_extract(facts, '$.basic_constraints.critical'), 1) = 0
+           OR (ifnull(json_extract(facts, '$.basic_constraints.critical'), 1) = 0
+               AND json_extract(facts, '$.not_before') >= '2023-09-15')
            OR json_type(facts, '$.extended_key_usage') IS NOT 'array'
            OR NOT EXISTS (SELECT 1 FROM json_each(facts, '$.extended_key_usage')
                           WHERE value = 'serverAuth')

@@ -251,7 +251,9 @@ def br_verdicts(v):
     names = [n.split(':', 1)[1] for n in v['san']]
     out['san'] = (not v['san'] or v['cn'] not in names or
                   any(not n.startswith(('DNS:', 'IP Address:')) for n in v['san']))
-    out['bc-eku-ku'] = (v['bc'] is not None and ('CA:TRUE' in v['bc'] or not v['bc_crit'])) \
+    # BR 7.1.2.7.8: critical when present, for certificates issued from 2023-09-15 (BR 2.0.0)
+    out['bc-eku-ku'] = (v['bc'] is not None and ('CA:TRUE' in v['bc'] or
+                                                 (not v['bc_crit'] and nb >= utc(2023, 9, 15)))) \
         or v['eku'] is None or 'TLS Web Server Authentication' not in v['eku'] \
         or 'Certificate Sign' in v['ku'] or 'CRL Sign' in v['ku']
     short = secs <= (7 if nb >= utc(2026, 3, 15) else 10) * DAY
