@@ -3,6 +3,9 @@
  * prints them: one "finding" object per line with --json (INTERFACE.md), else the alarms
  * and a summary. A refused rule (broken header, SQL that does not compile, wrong columns) is
  * named on stderr with the reason; the others still run, and the exit status is then 2.
+ * --geoip FILE (repeatable, analyzer/geo.h): before the rules run, every endpoint and
+ * connection address of the store is looked up and what is known goes to the geo table, which
+ * rules may join; the files are checked before the store is opened (corrupt: exit 2).
  */
 #include <getopt.h>
 #include <stdio.h>
@@ -12,6 +15,7 @@
 #include <jansson.h>
 
 #include "analyzer/analysis.h"
+#include "analyzer/geo.h"
 #include "analyzer/store/store.h"
 #include "cli/cli.h"
 
@@ -32,11 +36,16 @@ static const char help[] =
 	"  --json              NDJSON on stdout, one \"finding\" object per finding\n"
 	"  --fail-on SEVERITY  exit 1 when a finding is at or above SEVERITY\n"
 	"                      (info, low, medium, high, critical)\n"
+	"  --geoip FILE        a MaxMind DB (City, Country, ASN or ISP); may repeat (up to\n"
+	"                      8): before the rules run, the country, city and AS of every\n"
+	"                      endpoint and connection address go to the table geo (ip,\n"
+	"                      country, city, asn, as_org) that rules may join\n"
 	"  -h, --help          show this help and exit\n"
 	"\n"
 	"Exit status: 0 success, 1 an alarm at or above --fail-on (findings an analyst\n"
 	"acknowledged or marked a false positive do not count), 2 usage or input error (also\n"
-	"when a rule was refused: the others ran), 3 runtime failure.\n";
+	"when a rule was refused: the others ran; an unreadable or corrupt --geoip file),\n"
+	"3 runtime failure.\n";
 
 enum {
 	OPT_DB = 256,
@@ -44,6 +53,7 @@ enum {
 	OPT_JSON,
 	OPT_FAIL_ON,
 	OPT_PROFILE,
+	OPT_GEOIP,
 };
 
 static const struct option longopts[] = {
@@ -52,6 +62,7 @@ static const struct option longopts[] = {
 	{ "json", no_argument, NULL, OPT_JSON },
 	{ "fail-on", required_argument, NULL, OPT_FAIL_ON },
 	{ "profile", required_argument, NULL, OPT_PROFILE },
+	{ "geoip", required_argument, NULL, OPT_GEOIP },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
@@ -122,6 +133,8 @@ static void on_refused(void *ctx, const struct rule *r)
 int cli_analyze(int argc, char **argv)
 {
 	const char *db = NULL, *rules = NULL, *profile = NULL;
+	const char *geoip[GEO_FILES_MAX];
+	size_t n_geoip = 0;
 	bool json = false;
 	int fail_on = -1, c;
 
@@ -150,6 +163,13 @@ int cli_analyze(int argc, char **argv)
 		case OPT_PROFILE:
 			profile = optarg;
 			break;
+		case OPT_GEOIP:
+			if (n_geoip == GEO_FILES_MAX)
+				return cli_usage_error(CMD, "--geoip: at most %d files", GEO_FILES_MAX);
+			if (!cli_check_readable(CMD, "--geoip", optarg))
+				return CLI_USAGE;
+			geoip[n_geoip++] = optarg;
+			break;
 		default:
 			return cli_getopt_error(CMD, c, argv);
 		}
@@ -161,21 +181,41 @@ int cli_analyze(int argc, char **argv)
 	if (!cli_check_readable(CMD, "--db", db))
 		return CLI_USAGE;
 
+	char err[512];
+	struct geo *geo = NULL;
+	if (n_geoip && !(geo = geo_open(geoip, n_geoip, err, sizeof(err))))
+		return cli_fail(strstr(err, "out of memory") ? CLI_RUNTIME : CLI_USAGE, CMD,
+				"--geoip: %s", err);
+
 	struct store_error serr = { 0, "" };
 	struct store_options sopts = { 0, 0, "tlsscope " TLSSCOPE_VERSION };
 	struct store *st = store_open(db, &sopts, &serr);
-	if (!st)
+	if (!st) {
+		geo_close(geo);
 		return cli_fail(serr.code == STORE_ENOTSTORE || serr.code == STORE_ETOONEW ||
 					serr.code == STORE_ENOTDB ? CLI_USAGE : CLI_RUNTIME,
 				CMD, "database '%s': %s", db, serr.msg);
+	}
 	struct out o = { .json = json };
 	struct analysis_opts ao = { .rules_dir = rules, .profile = profile,
 				    .tool = "tlsscope " TLSSCOPE_VERSION };
 	struct analysis_cb cb = { .on_finding = on_finding, .on_refused = on_refused, .ctx = &o };
 	struct analysis_stats stats;
-	char err[512];
 	int ret = CLI_OK;
-	if (analysis_run(st, &ao, &cb, &stats, err, sizeof(err)) != 0)
+	if (geo) {
+		struct geo_enrich_stats gs;
+		int grc = geo_enrich_store(geo, st, &gs);
+		if (grc == GEO_ESTORE)
+			ret = cli_fail(CLI_RUNTIME, CMD, "database '%s': %s", db, store_errmsg(st));
+		else if (grc != GEO_OK)
+			ret = cli_fail(grc == GEO_EDB ? CLI_USAGE : CLI_RUNTIME, CMD, "--geoip: %s",
+				       geo_errmsg(geo));
+		else if (!json)
+			fprintf(stderr, "tlsscope %s: --geoip: %zu addresses, %zu with data\n", CMD,
+				gs.addresses, gs.found);
+		geo_close(geo);
+	}
+	if (ret == CLI_OK && analysis_run(st, &ao, &cb, &stats, err, sizeof(err)) != 0)
 		ret = cli_fail(CLI_RUNTIME, CMD, "%s", err);
 	if (store_close(st) != STORE_OK && ret == CLI_OK)
 		ret = cli_fail(CLI_RUNTIME, CMD, "database '%s': cannot commit", db);

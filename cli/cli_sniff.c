@@ -19,6 +19,14 @@
  * (store_prune_connections): once before the capture starts, every PRUNE_EVERY seconds
  * while it runs, and once at the end (so rows from an old capture file do not stay).
  *
+ * GeoIP. --geoip FILE (repeatable; analyzer/geo.h): the databases are opened and checked
+ * before anything else (a corrupt one is a usage error); then the server and client address of
+ * each connection are looked up: with --db, what is known goes to the store's geo table
+ * (store_put_geo; once per address and run, as far as a small direct-mapped cache
+ * remembers), and with --json the line gets an additive "geo" object
+ * {"server":{"country","city","asn","as_org"}|null,"client":...|null} when either is known.
+ * Pseudonymized client addresses are not looked up (their location would be fiction).
+ *
  * The "tls" object, its text line and its rows in the store: cli_sniff_out.h (shared with
  * `tlsscope demo`).
  */
@@ -28,17 +36,21 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <arpa/inet.h>
 
 #include <jansson.h>
 
+#include "analyzer/geo.h"
 #include "analyzer/store/store.h"
 #include "capture/pseudo.h"
 #include "capture/sensor.h"
+#include "capture/tconn.h"
 #include "cli/cli.h"
 #include "cli/cli_sniff_out.h"
 
 #define CMD "sniff"
-#define GEOIP_MAX 8      /* --geoip files: City, Country, ASN and a few more */
+#define GEOIP_MAX GEO_FILES_MAX /* --geoip files: City, Country, ASN and a few more */
+#define GEO_SEEN_SLOTS 4096    /* --geoip --db: addresses remembered as already stored */
 #define BPF_MAX 4096     /* bytes of the joined BPF expression */
 #define STATS_EVERY 10   /* live: seconds between drop counter lines */
 #define PRUNE_EVERY 3600 /* --retain: seconds between prunes while running */
@@ -56,8 +68,11 @@ static const char help[] =
 	"  -i IFACE            capture live on this interface\n"
 	"  --json              NDJSON on stdout, one \"tls\" object per TLS connection\n"
 	"  --db PATH           also store observations in this SQLite file\n"
-	"  --geoip FILE        a MaxMind DB (City, Country or ASN); may repeat (up to 8);\n"
-	"                      accepted, not used yet\n"
+	"  --geoip FILE        a MaxMind DB (City, Country, ASN or ISP); may repeat (up to\n"
+	"                      8): the country, city and AS of the server and client\n"
+	"                      addresses go to the --db store (table geo) and, with --json,\n"
+	"                      into a \"geo\" object {\"server\":...,\"client\":...} when known;\n"
+	"                      pseudonymized client addresses are not looked up\n"
 	"  --pseudonymize KEYFILE\n"
 	"                      replace client addresses with keyed, prefix-preserving\n"
 	"                      pseudonyms (Crypto-PAn) before anything is printed or stored;\n"
@@ -75,7 +90,8 @@ static const char help[] =
 	"stops it cleanly, reporting every pending connection.\n"
 	"\n"
 	"Exit status: 0 success, 2 usage or input error (unreadable, corrupt or truncated\n"
-	"capture, bad filter, unknown interface), 3 runtime failure (database, memory).\n";
+	"capture, bad filter, unknown interface, unreadable or corrupt --geoip file), 3 runtime\n"
+	"failure (database, memory).\n";
 
 enum {
 	OPT_JSON = 256,
@@ -106,6 +122,10 @@ struct sniff {
 	unsigned ticks;
 	unsigned long retain_days; /* 0 = keep everything */
 	struct sensor *sensor;
+	struct geo *geo;           /* --geoip, or NULL */
+	bool geo_clients;          /* look up client addresses (not with --pseudonymize) */
+	bool geo_warned;           /* a lookup error was reported */
+	char (*geo_seen)[INET6_ADDRSTRLEN]; /* --db: GEO_SEEN_SLOTS addresses already stored */
 };
 
 static struct sensor *volatile g_sensor;
@@ -153,6 +173,101 @@ static int prune(struct sniff *s)
 	return rc;
 }
 
+/* ---- --geoip ----------------------------------------------------------------------------- */
+
+static size_t addr_slot(const char *ip)
+{
+	uint32_t h = 2166136261u; /* FNV-1a */
+	for (const unsigned char *p = (const unsigned char *)ip; *p; p++)
+		h = (h ^ *p) * 16777619u;
+	return h % GEO_SEEN_SLOTS;
+}
+
+/* Looks up one address of r; stores what is known (--db, once per address as far as the
+ * cache remembers). Returns its "geo" object for --json (new reference), or NULL when
+ * nothing is known, without --json, or out of memory (*oom then set). */
+static json_t *geo_side(struct sniff *s, const struct tconn_record *r, const uint8_t *addr,
+			bool *oom)
+{
+	char ip[INET6_ADDRSTRLEN];
+	struct store_geo g;
+	int rc;
+
+	if (!inet_ntop(r->family == 6 ? AF_INET6 : AF_INET, addr, ip, sizeof(ip)))
+		return NULL;
+	rc = geo_lookup(s->geo, ip, &g);
+	if (rc == GEO_EDB && !s->geo_warned) {
+		fprintf(stderr, "tlsscope %s: --geoip: %s (reported once)\n", CMD,
+			geo_errmsg(s->geo));
+		s->geo_warned = true;
+	}
+	if (rc != GEO_OK)
+		return NULL;
+	if (s->st && !s->db_error && s->geo_seen) {
+		char *seen = s->geo_seen[addr_slot(ip)];
+		if (strcmp(seen, ip) != 0) {
+			int src = store_put_geo(s->st, &g);
+			if (src == STORE_OK) {
+				snprintf(seen, INET6_ADDRSTRLEN, "%s", ip);
+			} else {
+				fprintf(stderr, "tlsscope %s: --db: %s\n", CMD, store_errmsg(s->st));
+				if (store_fatal(src)) {
+					s->db_error = src;
+					sensor_break(s->sensor);
+				}
+			}
+		}
+	}
+	if (!s->json)
+		return NULL;
+	json_t *o = json_pack("{s:s?, s:s?, s:o?, s:s?}", "country", g.country, "city", g.city,
+			      "asn", g.asn ? json_integer(g.asn) : NULL, "as_org", g.as_org);
+	if (!o)
+		*oom = true;
+	return o;
+}
+
+/* --geoip: looks up both addresses of r (storing them with --db) and, with --json, appends
+ * the "geo" object to the line *line of *n bytes when either is known (the line is
+ * reallocated). false when out of memory. */
+static bool geo_record(struct sniff *s, const struct tconn_record *r, char **line, size_t *n)
+{
+	bool oom = false;
+	json_t *server = geo_side(s, r, r->server_ip, &oom);
+	json_t *client = s->geo_clients ? geo_side(s, r, r->client_ip, &oom) : NULL;
+	char *frag = NULL, *out;
+	size_t k;
+
+	if (oom || (!server && !client) || !*line) {
+		json_decref(server);
+		json_decref(client);
+		return !oom;
+	}
+	json_t *geo = json_pack("{s:o, s:o}", "server", server ? server : json_null(), "client",
+				client ? client : json_null());
+	frag = geo ? json_dumps(geo, JSON_COMPACT) : NULL;
+	json_decref(geo);
+	if (!frag || *n == 0 || (*line)[*n - 1] != '}') {
+		free(frag);
+		return frag != NULL;
+	}
+	k = strlen(frag);
+	out = realloc(*line, *n + k + sizeof(",\"geo\":"));
+	if (!out) {
+		free(frag);
+		return false;
+	}
+	/* {...} -> {...,"geo":FRAG} */
+	memcpy(out + *n - 1, ",\"geo\":", 7);
+	memcpy(out + *n - 1 + 7, frag, k);
+	out[*n + 6 + k] = '}';
+	out[*n + 7 + k] = '\0';
+	*n += 7 + k;
+	*line = out;
+	free(frag);
+	return true;
+}
+
 /* ---- callbacks ---------------------------------------------------------------------------- */
 
 static void on_record(void *ctx, const struct tconn_record *r)
@@ -163,7 +278,8 @@ static void on_record(void *ctx, const struct tconn_record *r)
 	char *line = s->json ? cli_sniff_out_line(r, &n) : NULL;
 	json_t *o = s->st || !s->json ? cli_sniff_out_json(r) : NULL;
 
-	if ((s->json && !line) || ((s->st || !s->json) && !o)) {
+	if ((s->json && !line) || ((s->st || !s->json) && !o) ||
+	    (s->geo && (s->json || s->st) && !geo_record(s, r, &line, &n))) {
 		if (!s->oom)
 			fprintf(stderr, "tlsscope %s: out of memory; stopping\n", CMD);
 		s->oom = true;
@@ -316,6 +432,7 @@ int cli_sniff(int argc, char **argv)
 {
 	const char *file = NULL, *iface = NULL, *db = NULL, *user = NULL, *keyfile = NULL;
 	unsigned long retain = 0;
+	const char *geoip[GEOIP_MAX];
 	size_t n_geoip = 0;
 	bool json = false;
 	char bpf[BPF_MAX];
@@ -365,7 +482,7 @@ int cli_sniff(int argc, char **argv)
 				return cli_usage_error(CMD, "--geoip: at most %d files", GEOIP_MAX);
 			if (!cli_check_readable(CMD, "--geoip", optarg))
 				return CLI_USAGE;
-			n_geoip++;
+			geoip[n_geoip++] = optarg;
 			break;
 		default:
 			return cli_getopt_error(CMD, c, argv);
@@ -381,22 +498,31 @@ int cli_sniff(int argc, char **argv)
 		return cli_usage_error(CMD, "BPF expression longer than %d bytes", BPF_MAX - 1);
 	if (retain && !db)
 		return cli_usage_error(CMD, "--retain applies to the --db store: give --db PATH");
-	if (n_geoip)
-		fprintf(stderr, "tlsscope %s: --geoip: GeoIP enrichment is not implemented yet "
-				"(analyzer issue); nothing is looked up or stored\n",
-			CMD);
 
 	struct sniff s = { .json = json, .live = iface != NULL, .source = file ? file : iface,
-			   .retain_days = retain };
+			   .retain_days = retain, .geo_clients = keyfile == NULL };
 	struct sensor_opts o;
 	char err[512];
 	int code;
 	memset(&o, 0, sizeof(o));
+	if (n_geoip) {
+		s.geo = geo_open(geoip, n_geoip, err, sizeof(err));
+		if (!s.geo)
+			return cli_fail(strstr(err, "out of memory") ? CLI_RUNTIME : CLI_USAGE, CMD,
+					"--geoip: %s", err);
+		if (db && !(s.geo_seen = calloc(GEO_SEEN_SLOTS, sizeof(*s.geo_seen)))) {
+			geo_close(s.geo);
+			return cli_fail(CLI_RUNTIME, CMD, "out of memory");
+		}
+	}
 	if (keyfile) {
 		o.pseudo = pseudo_new_keyfile(keyfile, err, sizeof(err));
-		if (!o.pseudo)
+		if (!o.pseudo) {
+			geo_close(s.geo);
+			free(s.geo_seen);
 			return cli_fail(strstr(err, "out of memory") ? CLI_RUNTIME : CLI_USAGE, CMD,
 					"--pseudonymize: %s", err);
+		}
 	}
 	o.src.file = file;
 	o.src.iface = iface;
@@ -409,5 +535,7 @@ int cli_sniff(int argc, char **argv)
 	o.ctx = &s;
 	code = run(&s, &o, db);
 	pseudo_free(o.pseudo);
+	geo_close(s.geo);
+	free(s.geo_seen);
 	return code;
 }

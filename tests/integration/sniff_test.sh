@@ -156,8 +156,8 @@ run 0 sniff -r "$f" --db "$work/s.db" --json
 [ "$(sqlite3 "$work/s.db" 'select count(*) from certificates')" = "$n_certs" ] ||
 	fail "--db: certificates duplicated by a second run"
 
-# ---- --geoip: accepted, not used yet --------------------------------------------------------
-run 0 sniff -r "$f" --json --geoip "$f" && contains "$(cat "$work/err")" "--geoip" "not implemented"
+# ---- --geoip: a file that is not a MaxMind DB is an input error (geo_test.sh: the rest) -------
+run 2 sniff -r "$f" --json --geoip "$f" && contains "$(cat "$work/err")" "--geoip" "invalid metadata"
 
 # ---- --pseudonymize KEYFILE: Crypto-PAn on client addresses (issue 3, privacy) -----------------
 # Checked against the plain output of the same capture: every field but client_ip equal, no
