@@ -8,8 +8,12 @@
  *    the end of a file and PCAP_ERROR with "truncated dump file; ..." when a record is cut,
  *    after every complete record before it was returned.
  *  - Live: pcap_create + setters + pcap_activate (the only way to set the ring buffer size,
- *    SRC_DEFAULT_BUFFER); immediate mode stays off so that the kernel batches frames; the
- *    read timeout makes pcap_next_ex return 0 so the caller gets SRC_IDLE periodically.
+ *    SRC_DEFAULT_BUFFER); immediate mode stays off so that the kernel batches frames (a
+ *    block is handed over when full or after the read timeout). The handle is non-blocking:
+ *    when pcap_next_ex has nothing, src_next polls the selectable descriptor for at most the
+ *    read timeout and returns SRC_IDLE when nothing came, so the caller's periodic work (store
+ *    commits, live analysis, counters) runs on a quiet link too: a blocking read with
+ *    TPACKET_V3 returns only when packets arrive, however long that takes.
  *  - src_break sets a flag and calls pcap_breakloop, which libpcap documents as safe in a
  *    signal handler (it writes to an eventfd on Linux to wake a blocked poll).
  *  - Privilege drop (after pcap_activate and the filter, which need the privileges):
@@ -18,6 +22,7 @@
  */
 #include <errno.h>
 #include <grp.h>
+#include <poll.h>
 #include <pwd.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -41,6 +46,8 @@ struct src {
 	pcap_t *p;
 	char *iobuf;             /* the file's stdio buffer (FILE_BUFFER bytes), or NULL */
 	bool live;
+	int fd;                  /* live: the selectable descriptor, -1 when none */
+	int timeout_ms;          /* live: the read timeout */
 	volatile sig_atomic_t broken;
 	bool draining;          /* live, after src_break: reading what the ring already holds */
 	unsigned drain_left;
@@ -210,6 +217,14 @@ struct src *src_open(const struct src_opts *o, char *err, size_t errlen)
 	}
 	if (o->drop_user && !drop_privileges(o->drop_user, err, errlen))
 		goto err;
+	s->fd = -1;
+	if (s->live) {
+		char eb[PCAP_ERRBUF_SIZE];
+		s->timeout_ms = o->timeout_ms > 0 ? o->timeout_ms : SRC_DEFAULT_TIMEOUT_MS;
+		s->fd = pcap_get_selectable_fd(s->p);
+		if (s->fd >= 0 && pcap_setnonblock(s->p, 1, eb) != 0)
+			s->fd = -1; /* blocking reads then: still correct, less lively */
+	}
 	return s;
 err:
 	src_close(s);
@@ -228,6 +243,7 @@ struct src *src_fopen_take(FILE *fp, char *err, size_t errlen)
 		fclose(fp);
 		return NULL;
 	}
+	s->fd = -1;
 	s->p = pcap_fopen_offline_with_tstamp_precision(fp, PCAP_TSTAMP_PRECISION_MICRO, pe);
 	if (!s->p) {
 		/* libpcap leaves fp to us when it fails */
@@ -279,10 +295,18 @@ enum src_next_result src_next(struct src *s, struct src_frame *f)
 		}
 		s->drain_left--;
 	} else {
-		switch (pcap_next_ex(s->p, &h, &data)) {
+		int rc = pcap_next_ex(s->p, &h, &data);
+		if (rc == 0 && s->fd >= 0 && !s->broken) {
+			/* non-blocking live handle with nothing ready: wait for the descriptor at
+			 * most the read timeout (a signal, e.g. src_break's, ends the wait) */
+			struct pollfd pf = { .fd = s->fd, .events = POLLIN };
+			if (poll(&pf, 1, s->timeout_ms) > 0)
+				rc = pcap_next_ex(s->p, &h, &data);
+		}
+		switch (rc) {
 		case 1:
 			break;
-		case 0:  /* live: the read timeout expired */
+		case 0:  /* live: nothing within the read timeout */
 			return s->broken ? SRC_EOF : SRC_IDLE;
 		case PCAP_ERROR_BREAK:  /* end of file, or src_break */
 			if (s->broken && s->live)

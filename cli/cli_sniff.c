@@ -27,6 +27,13 @@
  * {"server":{"country","city","asn","as_org"}|null,"client":...|null} when either is known.
  * Pseudonymized client addresses are not looked up (their location would be fiction).
  *
+ * Live analysis. --analyze[=SECONDS] (with --db): every SECONDS (default 5) of wall-clock
+ * time, when connections were stored since the last time, and once at the end, the analyzer
+ * (analyzer/analysis.h: the model, then every bundled rule) runs over the store on this
+ * process's connection; each alarm not reported before in this run and not covered by an
+ * analyst's verdict is printed as it appears: a "finding" object (INTERFACE.md) with --json,
+ * else a line "ALARM severity resource rule: reason". A refused rule is named once on stderr.
+ *
  * The "tls" object, its text line and its rows in the store: cli_sniff_out.h (shared with
  * `tlsscope demo`).
  */
@@ -40,6 +47,7 @@
 
 #include <jansson.h>
 
+#include "analyzer/analysis.h"
 #include "analyzer/geo.h"
 #include "analyzer/store/store.h"
 #include "capture/pseudo.h"
@@ -55,6 +63,8 @@
 #define STATS_EVERY 10   /* live: seconds between drop counter lines */
 #define PRUNE_EVERY 3600 /* --retain: seconds between prunes while running */
 #define RETAIN_MAX 36500 /* --retain: days (100 years) */
+#define ANALYZE_EVERY 5  /* --analyze: default seconds between runs */
+#define ANALYZE_MAX 86400
 
 static const char help[] =
 	"Usage: tlsscope sniff [OPTIONS] (-r FILE | -i IFACE) [BPF expression]\n"
@@ -78,6 +88,10 @@ static const char help[] =
 	"                      pseudonyms (Crypto-PAn) before anything is printed or stored;\n"
 	"                      KEYFILE holds exactly 32 random bytes and must not be\n"
 	"                      accessible by group or others (head -c 32 /dev/urandom)\n"
+	"  --analyze[=SECONDS] with --db: run the analyzer (model and rules) every SECONDS\n"
+	"                      (default 5) while connections arrive, and at the end; print\n"
+	"                      each new alarm as it appears (a \"finding\" object with --json)\n"
+	"  --rules DIR         --analyze: the rules of DIR instead of the bundled ones\n"
 	"  --retain DAYS       with --db: delete stored connections older than DAYS days\n"
 	"                      (with their anomalies and unreferenced certificates) at\n"
 	"                      start, hourly and at the end\n"
@@ -99,6 +113,8 @@ enum {
 	OPT_GEOIP,
 	OPT_PSEUDO,
 	OPT_RETAIN,
+	OPT_ANALYZE,
+	OPT_RULES,
 };
 
 static const struct option longopts[] = {
@@ -107,6 +123,8 @@ static const struct option longopts[] = {
 	{ "geoip", required_argument, NULL, OPT_GEOIP },
 	{ "pseudonymize", required_argument, NULL, OPT_PSEUDO },
 	{ "retain", required_argument, NULL, OPT_RETAIN },
+	{ "analyze", optional_argument, NULL, OPT_ANALYZE },
+	{ "rules", required_argument, NULL, OPT_RULES },
 	{ "user", required_argument, NULL, 'Z' },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
@@ -126,6 +144,12 @@ struct sniff {
 	bool geo_clients;          /* look up client addresses (not with --pseudonymize) */
 	bool geo_warned;           /* a lookup error was reported */
 	char (*geo_seen)[INET6_ADDRSTRLEN]; /* --db: GEO_SEEN_SLOTS addresses already stored */
+	unsigned long analyze_every; /* --analyze: seconds, 0 = off */
+	const char *rules_dir;       /* --rules, NULL = the bundled rules */
+	unsigned long stored_since;  /* connections stored since the last analysis */
+	char **alarms_seen;          /* "rule\x1fresource" of the alarms reported */
+	size_t n_alarms_seen, cap_alarms_seen;
+	bool refusal_reported;
 };
 
 static struct sensor *volatile g_sensor;
@@ -299,6 +323,8 @@ static void on_record(void *ctx, const struct tconn_record *r)
 		fflush(stdout);
 	if (s->st && !s->db_error) {
 		int rc = cli_sniff_out_store(s->st, s->source, r, o, &s->oom);
+		if (rc == STORE_OK)
+			s->stored_since++;
 		if (rc != STORE_OK) {
 			fprintf(stderr, "tlsscope %s: --db: %s\n", CMD, store_errmsg(s->st));
 			if (store_fatal(rc) || s->oom) {
@@ -324,6 +350,105 @@ static void print_drops(const struct sensor_stats *st, const char *when)
 			(unsigned long long)st->frames, (unsigned long long)st->records);
 }
 
+/* ---- --analyze ---------------------------------------------------------------------------- */
+
+/* Whether the alarm was reported before in this run; remembers it when not. */
+static bool alarm_seen(struct sniff *s, const char *rule, const char *resource)
+{
+	size_t n = strlen(rule) + strlen(resource) + 2;
+	for (size_t i = 0; i < s->n_alarms_seen; i++) {
+		const char *k = s->alarms_seen[i];
+		size_t rl = strlen(rule);
+		if (strncmp(k, rule, rl) == 0 && k[rl] == '\x1f' && strcmp(k + rl + 1, resource) == 0)
+			return true;
+	}
+	if (s->n_alarms_seen == s->cap_alarms_seen) {
+		size_t cap = s->cap_alarms_seen ? 2 * s->cap_alarms_seen : 64;
+		char **p = realloc(s->alarms_seen, cap * sizeof(*p));
+		if (!p)
+			return false; /* reported again next time: better than never */
+		s->alarms_seen = p;
+		s->cap_alarms_seen = cap;
+	}
+	char *k = malloc(n);
+	if (!k)
+		return false;
+	snprintf(k, n, "%s\x1f%s", rule, resource);
+	s->alarms_seen[s->n_alarms_seen++] = k;
+	return false;
+}
+
+static void on_alarm(void *ctx, const struct analysis_finding *f)
+{
+	struct sniff *s = ctx;
+	if (strcmp(f->row->status, "alarm") != 0 || f->triage ||
+	    alarm_seen(s, f->rule->id, f->row->resource))
+		return;
+	if (!s->json) {
+		printf("ALARM %s %s %s: %s\n", f->row->severity, f->row->resource, f->rule->id,
+		       f->row->reason ? f->row->reason : f->rule->title);
+	} else {
+		json_t *j = json_object();
+		json_t *req = json_loads(f->rule->requirements, 0, NULL);
+		json_t *ev = f->row->evidence ? json_loads(f->row->evidence, 0, NULL) : json_array();
+		char *line = NULL;
+		if (j && req && ev) {
+			json_object_set_new(j, "type", json_string("finding"));
+			json_object_set_new(j, "rule", json_string(f->rule->id));
+			json_object_set_new(j, "title", json_string(f->rule->title));
+			json_object_set_new(j, "severity", json_string(f->row->severity));
+			json_object_set_new(j, "status", json_string(f->row->status));
+			json_object_set_new(j, "resource", json_string(f->row->resource));
+			json_object_set_new(j, "reason", f->row->reason ? json_string(f->row->reason)
+									: json_null());
+			json_object_set_new(j, "requirements", req);
+			json_object_set_new(j, "evidence", ev);
+			json_object_set_new(j, "score", f->row->has_score ? json_real(f->row->score)
+									  : json_null());
+			req = ev = NULL;
+			line = json_dumps(j, JSON_COMPACT);
+		}
+		json_decref(j);
+		json_decref(req);
+		json_decref(ev);
+		if (!line) {
+			s->oom = true;
+			return;
+		}
+		puts(line);
+		free(line);
+	}
+	if (s->live)
+		fflush(stdout);
+}
+
+static void on_refused(void *ctx, const struct rule *r)
+{
+	struct sniff *s = ctx;
+	if (!s->refusal_reported)
+		fprintf(stderr, "tlsscope %s: --analyze: rule %s refused: %s\n", CMD, r->file,
+			r->error);
+}
+
+/* Runs the analyzer over the store. A failure is reported and ends --analyze for the run
+ * (the capture goes on); it is not fatal to the sensor. */
+static void analyze_now(struct sniff *s)
+{
+	struct analysis_opts ao = { .rules_dir = s->rules_dir,
+				    .tool = "tlsscope " TLSSCOPE_VERSION " (sniff --analyze)" };
+	struct analysis_cb cb = { on_alarm, on_refused, s };
+	struct analysis_stats st;
+	char err[512];
+	s->stored_since = 0;
+	if (analysis_run(s->st, &ao, &cb, &st, err, sizeof(err)) != 0) {
+		fprintf(stderr, "tlsscope %s: --analyze: %s (analysis stopped)\n", CMD, err);
+		s->analyze_every = 0;
+		return;
+	}
+	if (st.refused || st.failed)
+		s->refusal_reported = true;
+}
+
 /* Every second: commit the store's batch (so other readers see it); live, every STATS_EVERY
  * seconds: drop counters. */
 static void on_stats(void *ctx, const struct sensor_stats *st)
@@ -343,6 +468,9 @@ static void on_stats(void *ctx, const struct sensor_stats *st)
 	if (s->retain_days && s->st && !s->db_error && s->ticks % PRUNE_EVERY == 0 &&
 	    prune(s) != STORE_OK && s->db_error)
 		sensor_break(s->sensor);
+	if (s->analyze_every && s->st && !s->db_error && s->stored_since &&
+	    s->ticks % s->analyze_every == 0)
+		analyze_now(s);
 	if (s->live && s->ticks % STATS_EVERY == 0)
 		print_drops(st, "");
 }
@@ -408,6 +536,9 @@ static int run(struct sniff *s, struct sensor_opts *o, const char *db)
 	}
 	if (s->st && !s->db_error && s->retain_days)
 		(void)prune(s);
+	if (s->analyze_every && s->st && !s->db_error && !s->oom)
+		analyze_now(s);
+	fflush(stdout);
 	if (s->st && !s->db_error) {
 		int rc = store_flush(s->st);
 		if (rc != STORE_OK) {
@@ -431,7 +562,8 @@ static int run(struct sniff *s, struct sensor_opts *o, const char *db)
 int cli_sniff(int argc, char **argv)
 {
 	const char *file = NULL, *iface = NULL, *db = NULL, *user = NULL, *keyfile = NULL;
-	unsigned long retain = 0;
+	const char *rules = NULL;
+	unsigned long retain = 0, analyze = 0;
 	const char *geoip[GEOIP_MAX];
 	size_t n_geoip = 0;
 	bool json = false;
@@ -477,6 +609,17 @@ int cli_sniff(int argc, char **argv)
 			if (!cli_parse_ulong(CMD, "--retain", optarg, 1, RETAIN_MAX, &retain))
 				return CLI_USAGE;
 			break;
+		case OPT_ANALYZE:
+			analyze = ANALYZE_EVERY;
+			if (optarg && !cli_parse_ulong(CMD, "--analyze", optarg, 1, ANALYZE_MAX,
+						       &analyze))
+				return CLI_USAGE;
+			break;
+		case OPT_RULES:
+			rules = optarg;
+			if (!cli_check_dir(CMD, "--rules", rules))
+				return CLI_USAGE;
+			break;
 		case OPT_GEOIP:
 			if (n_geoip == GEOIP_MAX)
 				return cli_usage_error(CMD, "--geoip: at most %d files", GEOIP_MAX);
@@ -498,9 +641,14 @@ int cli_sniff(int argc, char **argv)
 		return cli_usage_error(CMD, "BPF expression longer than %d bytes", BPF_MAX - 1);
 	if (retain && !db)
 		return cli_usage_error(CMD, "--retain applies to the --db store: give --db PATH");
+	if (analyze && !db)
+		return cli_usage_error(CMD, "--analyze runs over the --db store: give --db PATH");
+	if (rules && !analyze)
+		return cli_usage_error(CMD, "--rules applies to --analyze");
 
 	struct sniff s = { .json = json, .live = iface != NULL, .source = file ? file : iface,
-			   .retain_days = retain, .geo_clients = keyfile == NULL };
+			   .retain_days = retain, .geo_clients = keyfile == NULL,
+			   .analyze_every = analyze, .rules_dir = rules };
 	struct sensor_opts o;
 	char err[512];
 	int code;
@@ -534,6 +682,9 @@ int cli_sniff(int argc, char **argv)
 	o.stats_ms = 1000;
 	o.ctx = &s;
 	code = run(&s, &o, db);
+	for (size_t i = 0; i < s.n_alarms_seen; i++)
+		free(s.alarms_seen[i]);
+	free(s.alarms_seen);
 	pseudo_free(o.pseudo);
 	geo_close(s.geo);
 	free(s.geo_seen);
