@@ -1020,9 +1020,18 @@ static int observe(struct run *x, const struct obs *o)
 	}
 	qsort(terms, nt, sizeof(terms[0]), term_cmp);
 	bool oom = false;
-	for (size_t i = 0; i < nt; i++)
+	/* Only the terms that add to the score (or that an analyst's verdict zeroed) are kept:
+	 * a known value explains nothing, and every stored byte counts (one score per
+	 * connection). rotation_damping below says how the baseline stood. */
+	for (size_t i = 0; i < nt; i++) {
+		if (terms[i].obj && terms[i].contribution <= 1e-3 &&
+		    !json_object_get(terms[i].obj, "vouched")) {
+			json_decref(terms[i].obj);
+			continue;
+		}
 		if (!terms[i].obj || json_array_append_new(arr, terms[i].obj) != 0)
 			oom = true;
+	}
 	json_t *rd = json_pack("{s:s, s:f, s:f, s:f, s:f, s:f, s:f, s:I, s:b}",
 			       "term", "rotation_damping", "distinct_leaves", round3(distinct[0]),
 			       "distinct_issuers", round3(distinct[1]), "days", round3(span),
