@@ -156,8 +156,12 @@ int analysis_run(struct store *st, const struct analysis_opts *o, const struct a
 		goto store_failed;
 	struct ctx x = { .st = st, .cb = cb, .stats = &stats, .vs = &vs };
 	utc_now(x.now);
-	for (size_t i = 0; i < rules_count(rs); i++) {
-		struct rule *r = rules_at(rs, i);
+	/* Two passes: rules over facts first, then the rules that read findings (v_finding,
+	 * e.g. a profile defined by another profile's verdicts), so they see this run's. */
+	for (size_t i = 0; i < 2 * rules_count(rs); i++) {
+		struct rule *r = rules_at(rs, i % rules_count(rs));
+		if ((i < rules_count(rs)) == rules_reads_findings(r))
+			continue;
 		if (!r->refused && !rules_in_profile(r, o->profile))
 			continue;
 		stats.rules++;

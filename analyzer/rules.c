@@ -415,6 +415,13 @@ size_t rules_check(struct rules *rs, struct store *st)
 	return refused;
 }
 
+bool rules_reads_findings(const struct rule *r)
+{
+	/* the query text after the header; a mention in a comment counts too (harmless: the
+	 * rule only runs later) */
+	return r->sql && (strstr(r->sql, "v_finding") || strstr(r->sql, "findings"));
+}
+
 bool rules_in_profile(const struct rule *r, const char *profile)
 {
 	if (!profile)

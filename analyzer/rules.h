@@ -68,6 +68,10 @@ void rules_hash(const struct rules *rs, char out[65]);
  * refuses the ones that fail. Returns how many were refused. */
 size_t rules_check(struct rules *rs, struct store *st);
 
+/* Whether r's query reads findings (the view v_finding or the table findings): such rules
+ * run after the others, so that they see the current run's verdicts. */
+bool rules_reads_findings(const struct rule *r);
+
 /* Whether r belongs to profile (NULL: every rule does). */
 bool rules_in_profile(const struct rule *r, const char *profile);
 

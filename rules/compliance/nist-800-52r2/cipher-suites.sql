@@ -1,7 +1,7 @@
 -- id: nist-800-52r2/cipher-suites
 -- title: Only the cipher suites of SP 800-52r2 §3.3.1 are accepted (no ChaCha20)
 -- severity: high
--- requirements: nist-800-52r2:NIST52-05
+-- requirements: nist-800-52r2:NIST52-05, hipaa-hhs:HIPAA-02
 -- remediation: Accept only the suites of SP 800-52r2 §3.3.1: TLS 1.2 (EC)DHE with AES-GCM,
 --   AES-CCM or AES-CBC; TLS 1.3 TLS_AES_128_GCM_SHA256, TLS_AES_256_GCM_SHA384,
 --   TLS_AES_128_CCM_SHA256, TLS_AES_128_CCM_8_SHA256. Remove ChaCha20-Poly1305 (not

@@ -1,7 +1,7 @@
 -- id: nist-800-52r2/extensions
 -- title: Extensions: secure renegotiation, extended master secret, OCSP stapling; no compression
 -- severity: high
--- requirements: nist-800-52r2:NIST52-08
+-- requirements: nist-800-52r2:NIST52-08, hipaa-hhs:HIPAA-02
 -- remediation: Enable renegotiation indication (RFC 5746), extended master secret
 --   (RFC 7627) and OCSP stapling (status_request); disable TLS compression.
 -- description: NIST SP 800-52 Rev. 2 §3.4 (§3.4.1.1 renegotiation indication, §3.4.1.2

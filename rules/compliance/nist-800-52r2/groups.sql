@@ -1,7 +1,7 @@
 -- id: nist-800-52r2/groups
 -- title: Key exchange groups: NIST curves P-256/P-384/P-521 and DH >= 2048 bits
 -- severity: high
--- requirements: nist-800-52r2:NIST52-07
+-- requirements: nist-800-52r2:NIST52-07, hipaa-hhs:HIPAA-02
 -- remediation: Offer only secp256r1, secp384r1, secp521r1 and ffdhe2048 or larger; use
 --   DHE parameters of at least 2048 bits.
 -- description: NIST SP 800-52 Rev. 2 §3.3.1.3 and §3.4.2.x (key exchange per SP 800-56A):

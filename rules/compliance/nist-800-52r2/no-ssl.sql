@@ -1,7 +1,7 @@
 -- id: nist-800-52r2/no-ssl
 -- title: SSL 2.0 and SSL 3.0 are not supported
 -- severity: critical
--- requirements: nist-800-52r2:NIST52-03
+-- requirements: nist-800-52r2:NIST52-03, hipaa-hhs:HIPAA-02
 -- remediation: Disable SSL 2.0 and SSL 3.0 on the server.
 -- description: NIST SP 800-52 Rev. 2 §3.1: servers shall not support SSL 2.0 or SSL 3.0.
 --   Decided by the scan's SSLv2 and SSLv3 probes (v_scan_protocol); 'skip' when neither

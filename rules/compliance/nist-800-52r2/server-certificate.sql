@@ -1,7 +1,7 @@
 -- id: nist-800-52r2/server-certificate
 -- title: Server certificate: X.509v3, RSA >= 2048 or ECDSA P-256/P-384, SHA-2 signature, serverAuth, SAN
 -- severity: high
--- requirements: nist-800-52r2:NIST52-06
+-- requirements: nist-800-52r2:NIST52-06, hipaa-hhs:HIPAA-02
 -- remediation: Issue the server certificate as X.509 v3 with an RSA key of at least 2048
 --   bits or an ECDSA key on P-256 or P-384, signed with SHA-256 or stronger, with the
 --   extended key usage id-kp-serverAuth and a subjectAltName.

@@ -1,7 +1,7 @@
 -- id: nist-800-52r2/tls10-tls11
 -- title: TLS 1.0 and TLS 1.1 (allowed only for servers that are not government-only)
 -- severity: high
--- requirements: nist-800-52r2:NIST52-04
+-- requirements: nist-800-52r2:NIST52-04, hipaa-hhs:HIPAA-02
 -- remediation: If the server supports government-only applications, disable TLS 1.0
 --   (shall not) and TLS 1.1 (should not). A citizen- or business-facing server may keep
 --   them only where needed for interoperability with non-government systems.

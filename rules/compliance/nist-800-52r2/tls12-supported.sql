@@ -1,7 +1,7 @@
 -- id: nist-800-52r2/tls12-supported
 -- title: TLS 1.2 is supported
 -- severity: high
--- requirements: nist-800-52r2:NIST52-01
+-- requirements: nist-800-52r2:NIST52-01, hipaa-hhs:HIPAA-02
 -- remediation: Enable TLS 1.2 on the server (and TLS 1.3, NIST52-02).
 -- description: NIST SP 800-52 Rev. 2 §3.1: servers shall be configured to use TLS 1.2.
 --   Decided by the scan's TLS 1.2-only probe (v_scan_protocol); 'skip' when that version

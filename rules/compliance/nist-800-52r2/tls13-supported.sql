@@ -1,7 +1,7 @@
 -- id: nist-800-52r2/tls13-supported
 -- title: TLS 1.3 is supported
 -- severity: medium
--- requirements: nist-800-52r2:NIST52-02
+-- requirements: nist-800-52r2:NIST52-02, hipaa-hhs:HIPAA-02
 -- remediation: Enable TLS 1.3 on the server.
 -- description: NIST SP 800-52 Rev. 2 §3.1: servers should be configured to use TLS 1.3,
 --   and agencies shall support TLS 1.3 by January 1, 2024. Decided by the scan's TLS

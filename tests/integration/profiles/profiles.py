@@ -388,6 +388,31 @@ def main():
             check('%s 12.3.3 inventory versions' % srv['name'], got_v == set(srv['versions']),
                   'got %s want %s' % (sorted(got_v), srv['versions']))
 
+        # HIPAA (hhs guidance, 74 FR 19006): the safe harbor (HIPAA-02) holds where NIST SP
+        # 800-52r2's rules NIST52-01..08 raise no alarm (NIST52-04 is information there);
+        # HIPAA-01 needs facts a scan has not (ePHI scope, plaintext listeners): skip.
+        rc, out = env.run([a.tlsscope, 'analyze', '--db', db, '--profile', 'hipaa-hhs',
+                           '--json'], timeout=60)
+        check('analyze --profile hipaa-hhs', rc == 0, out[-500:])
+        hip = {}
+        for line in out.splitlines():
+            if line.startswith('{'):
+                f = json.loads(line)
+                hip[(f['rule'], f['resource'])] = f
+        for srv in servers:
+            res = '127.0.0.1:%d' % srv['port']
+            exp = expected(srv, srv['certs'], srv['facts'], now)
+            nist_alarm = any(st == 'alarm' for rule, (st, _, _) in exp.items()
+                             if rule.startswith('nist-800-52r2/') and
+                             rule != 'nist-800-52r2/fips-module')
+            f = hip.get(('hipaa-hhs/02-safe-harbor', res))
+            want = 'alarm' if nist_alarm else 'ok'
+            check('%s hipaa-hhs/02-safe-harbor = %s' % (srv['name'], want),
+                  f is not None and f['status'] == want, f and f['reason'][:200])
+            f = hip.get(('hipaa-hhs/01-transmission-security', res))
+            check('%s hipaa-hhs/01-transmission-security = skip' % srv['name'],
+                  f is not None and f['status'] == 'skip', f and f['reason'][:200])
+
         # (d): the ChaCha20 server's configuration is inside Mozilla 6.0 intermediate (its
         # guidelines JSON, data/), while NIST (§3.3.1) and BSI reject ChaCha20 (above).
         moz = json.load(open(os.path.join(TOP, 'data', 'mozilla-server-side-tls-6.0.json')))
