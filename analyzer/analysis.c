@@ -162,6 +162,14 @@ int analysis_run(struct store *st, const struct analysis_opts *o, const struct a
 		struct rule *r = rules_at(rs, i % rules_count(rs));
 		if ((i < rules_count(rs)) == rules_reads_findings(r))
 			continue;
+		if (r->is_view) { /* created by rules_check; a refused one is reported */
+			if (r->refused) {
+				stats.refused++;
+				if (cb && cb->on_refused)
+					cb->on_refused(cb->ctx, r);
+			}
+			continue;
+		}
 		if (!r->refused && !rules_in_profile(r, o->profile))
 			continue;
 		stats.rules++;

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 
 #include <jansson.h>
@@ -118,7 +119,7 @@ static char *requirements_json(const char *list)
 /* Parses the header of r->sql into r. */
 static void parse_header(struct rule *r)
 {
-	char *id = NULL, *sev = NULL, *reqs = NULL;
+	char *id = NULL, *sev = NULL, *reqs = NULL, *view = NULL;
 	char **cur = NULL;
 	const char *p = r->sql;
 	while (*p) {
@@ -158,6 +159,8 @@ static void parse_header(struct rule *r)
 			cur = NULL;
 			if (klen == 2 && memcmp(t, "id", 2) == 0)
 				cur = &id;
+			else if (klen == 4 && memcmp(t, "view", 4) == 0)
+				cur = &view;
 			else if (klen == 5 && memcmp(t, "title", 5) == 0)
 				cur = &r->title;
 			else if (klen == 8 && memcmp(t, "severity", 8) == 0)
@@ -175,6 +178,29 @@ static void parse_header(struct rule *r)
 		}
 		p = next;
 	}
+	if (view && !id) {
+		/* a shared view: its name, and the statement must create exactly that */
+		bool ok = strlen(view) < sizeof(r->id) && view[0];
+		for (const char *c = view; ok && *c; c++)
+			ok = (*c >= 'a' && *c <= 'z') || (*c >= '0' && *c <= '9') || *c == '_';
+		if (!ok) {
+			refuse(r, "%s", "a view name must be lowercase letters, digits and '_'");
+		} else {
+			r->is_view = true;
+			snprintf(r->id, sizeof(r->id), "%s", view);
+			r->title = strdup(view);
+			r->requirements = strdup("[]");
+			snprintf(r->severity, sizeof(r->severity), "info");
+			if (!r->title || !r->requirements)
+				refuse(r, "%s", "out of memory");
+		}
+		free(view);
+		free(sev);
+		free(reqs);
+		return;
+	}
+	free(view);
+	view = NULL;
 	if (!id || !id_ok(id))
 		refuse(r, "%s", id ? "the id must be lowercase letters, digits, '.', '_', '/', '-'"
 				   : "no '-- id:' line in the header");
@@ -200,6 +226,7 @@ oom:
 	free(id);
 	free(sev);
 	free(reqs);
+	free(view);
 	refuse(r, "%s", "out of memory");
 }
 
@@ -384,13 +411,57 @@ void rules_hash(const struct rules *rs, char out[65])
 	free(v);
 }
 
+/* The statement of a view file must be "CREATE TEMP VIEW <name> AS ...": checked on the
+ * text after the header, so a view cannot create or drop anything else. */
+static bool view_statement_ok(const struct rule *r)
+{
+	const char *p = r->sql;
+	for (;;) { /* skip the header's comment lines and blank space */
+		while (*p == ' ' || *p == '\t' || *p == '\r' || *p == '\n')
+			p++;
+		if (p[0] == '-' && p[1] == '-') {
+			const char *e = strchr(p, '\n');
+			if (!e)
+				return false;
+			p = e + 1;
+			continue;
+		}
+		break;
+	}
+	char want[RULES_ID_MAX + 32];
+	snprintf(want, sizeof(want), "CREATE TEMP VIEW %s AS", r->id);
+	return strncasecmp(p, want, strlen(want)) == 0;
+}
+
+static void create_views(struct rules *rs, struct store *st)
+{
+	for (size_t i = 0; i < rs->n; i++) {
+		struct rule *r = &rs->r[i];
+		if (!r->is_view || r->refused)
+			continue;
+		char drop[RULES_ID_MAX + 40];
+		snprintf(drop, sizeof(drop), "DROP VIEW IF EXISTS temp.%s", r->id);
+		if (!view_statement_ok(r))
+			refuse(r, "%s", "a view file must hold one statement: CREATE TEMP VIEW <its name>"
+				  " AS SELECT ...");
+		else if (store_temp_exec(st, drop, NULL) != STORE_OK ||
+			 store_temp_exec(st, r->sql, NULL) != STORE_OK)
+			refuse(r, "%.480s", store_errmsg(st));
+	}
+}
+
 size_t rules_check(struct rules *rs, struct store *st)
 {
 	size_t refused = 0;
+	create_views(rs, st);
 	for (size_t i = 0; i < rs->n; i++) {
 		struct rule *r = &rs->r[i];
 		char names[1024];
 		int ncol = 0;
+		if (r->is_view) {
+			refused += r->refused;
+			continue;
+		}
 		if (!r->refused) {
 			if (store_query_columns(st, r->sql, names, sizeof(names), &ncol) != STORE_OK) {
 				refuse(r, "%.480s", store_errmsg(st));

@@ -16,6 +16,11 @@
  * "pci-dss-4.0.1:4.2.1"), remediation, description. A line "--   text" without a key
  * continues the previous key's value.
  *
+ * Shared SQL: a file whose header has "-- view: NAME" (and no id) defines a TEMP VIEW the
+ * rules may read: its body is exactly one "CREATE TEMP VIEW NAME AS SELECT ..." statement
+ * (read-only, like a rule). Views are created in file order before the rules are checked,
+ * so a view may use the views of earlier files; a view that fails is refused like a rule.
+ *
  * A rule whose header is broken, whose SQL does not compile (syntax error, unknown view or
  * column, not read-only) or whose columns have the wrong shape is refused, with its file
  * name and the reason (SQLite's message); the other rules still run. A profile is the set of
@@ -42,6 +47,7 @@ struct rule {
 	char *sql;              /* the file's text */
 	char file[512];         /* as loaded: path, or "rules/..." for the bundled set */
 	char sha256[65];        /* of the file's bytes */
+	bool is_view;           /* "-- view: NAME": id holds NAME */
 	bool has_severity_col, has_score_col;
 	bool refused;
 	char error[RULES_ERR_MAX];
@@ -64,8 +70,9 @@ struct rule *rules_at(struct rules *rs, size_t i);
  * rule set in reports. */
 void rules_hash(const struct rules *rs, char out[65]);
 
-/* Compiles every rule against the store (after refdata_load) and checks its columns;
- * refuses the ones that fail. Returns how many were refused. */
+/* Creates the views (in file order; refdata_load first), then compiles every rule against
+ * the store and checks its columns; refuses the ones that fail. Returns how many rules
+ * (views included) were refused. */
 size_t rules_check(struct rules *rs, struct store *st);
 
 /* Whether r's query reads findings (the view v_finding or the table findings): such rules

@@ -154,6 +154,17 @@ static void test_run(void **state)
 			    "-- requirements: test:7\nSELECT resource, 'maybe' AS status, '' AS reason,"
 			    " NULL AS evidence FROM v_scan\n");
 	write_file("notarule.txt", "ignored");
+	/* shared views: a good one a rule reads, a broken one, one that tries something else */
+	write_file("0view.sql", "-- view: tls10_state\n-- description: shared\n"
+				"CREATE TEMP VIEW tls10_state AS SELECT resource, supported, scan_id"
+				" FROM v_scan_protocol WHERE version = 'TLSv1.0'\n");
+	write_file("i.sql", "-- id: test/viewuser\n-- title: t\n-- severity: medium\n"
+			    "-- requirements: test:8\nSELECT resource, CASE WHEN supported THEN 'alarm'"
+			    " ELSE 'ok' END AS status, 'via view' AS reason, NULL AS evidence FROM"
+			    " tls10_state\n");
+	write_file("0viewbad.sql", "-- view: broken_view\nCREATE TEMP VIEW broken_view AS SELECT"
+				   " nothing FROM v_nothing\n");
+	write_file("0viewsneaky.sql", "-- view: sneaky\nDROP TABLE findings\n");
 
 	struct store *st = open_store();
 	struct collected c = { 0 };
@@ -165,10 +176,10 @@ static void test_run(void **state)
 	assert_int_equal(analysis_run(st, &o, &cb, &stats, err, sizeof(err)), 0);
 	for (size_t i = 0; i < refused_n && i < 8; i++)
 		printf("refused: %s\n", refused_msg[i]);
-	assert_int_equal(stats.rules, 8);
-	assert_int_equal(stats.refused, 6);   /* b c d e f g */
+	assert_int_equal(stats.rules, 9);
+	assert_int_equal(stats.refused, 8);   /* b c d e f g + the two bad views */
 	assert_int_equal(stats.failed, 1);    /* h: a row with status 'maybe' */
-	assert_int_equal(refused_n, 7);
+	assert_int_equal(refused_n, 9);
 	/* the messages name the file and carry SQLite's words */
 	bool saw_syntax = false, saw_view = false, saw_shape = false, saw_write = false;
 	for (size_t i = 0; i < 8 && i < refused_n; i++) {
@@ -178,19 +189,22 @@ static void test_run(void **state)
 	}
 	assert_true(saw_syntax && saw_view && saw_shape);
 	(void)saw_write;
-	/* the good rule: two rows, one alarm */
-	assert_int_equal(c.n, 2);
-	assert_int_equal(stats.alarms, 1);
+	/* the good rule and the view's user: two rows each, one alarm each */
+	assert_int_equal(c.n, 4);
+	assert_int_equal(stats.alarms, 2);
 	assert_int_equal(stats.worst_alarm, 3);
 	bool a = false, b = false;
-	for (size_t i = 0; i < 2; i++) {
+	for (size_t i = 0; i < 4; i++) {
 		a |= strcmp(c.rows[i], "test/tls10|10.0.0.1:443|alarm|high") == 0;
 		b |= strcmp(c.rows[i], "test/tls10|10.0.0.2:443 b.test|ok|high") == 0;
 	}
 	assert_true(a && b);
 	char v[64];
 	q1(st, "SELECT count(*) FROM findings", v);
-	assert_string_equal(v, "2");
+	assert_string_equal(v, "4");
+	q1(st, "SELECT status FROM findings WHERE rule = 'test/viewuser' AND"
+	       " resource = '10.0.0.1:443'", v);
+	assert_string_equal(v, "alarm");
 	q1(st, "SELECT remediation FROM rules WHERE id = 'test/tls10'", v);
 	assert_string_equal(v, "Turn it off. Really.");
 	q1(st, "SELECT requirements FROM rules WHERE id = 'test/tls10'", v);
@@ -201,7 +215,7 @@ static void test_run(void **state)
 	refused_n = 0;
 	assert_int_equal(analysis_run(st, &o, &cb, &stats, err, sizeof(err)), 0);
 	q1(st, "SELECT count(*) FROM findings", v);
-	assert_string_equal(v, "2");
+	assert_string_equal(v, "4");
 	q1(st, "SELECT min(count) FROM findings", v);
 	assert_string_equal(v, "2");
 	q1(st, "SELECT count(*) FROM analysis_runs WHERE finished IS NOT NULL", v);
@@ -218,10 +232,12 @@ static void test_run(void **state)
 	assert_int_equal(store_add_triage(st, &old, NULL), STORE_OK);
 	memset(&c, 0, sizeof(c));
 	assert_int_equal(analysis_run(st, &o, &cb, &stats, err, sizeof(err)), 0);
-	assert_int_equal(stats.alarms, 0);
-	assert_int_equal(stats.worst_alarm, -1);
-	for (size_t i = 0; i < 2; i++)
-		if (strstr(c.rows[i], "10.0.0.1:443|"))
+	assert_int_equal(stats.alarms, 1);          /* the view user's alarm: no verdict */
+	assert_int_equal(stats.worst_alarm, 2);
+	for (size_t i = 0; i < 4; i++)
+		if (strncmp(c.rows[i], "test/tls10|", 11) != 0)
+			continue;
+		else if (strstr(c.rows[i], "10.0.0.1:443|"))
 			assert_string_equal(c.triage[i], "acknowledged");
 		else
 			assert_string_equal(c.triage[i], ""); /* expired */
