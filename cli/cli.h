@@ -35,6 +35,7 @@ int cli_report(int argc, char **argv);
 int cli_inventory(int argc, char **argv);
 int cli_triage(int argc, char **argv);
 int cli_demo(int argc, char **argv);
+int cli_diff(int argc, char **argv);
 
 /* Prints "tlsscope CMD: MESSAGE" and a hint to run --help on stderr. Returns CLI_USAGE. */
 int cli_usage_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

@@ -34,6 +34,7 @@
 #include "cli/cli.h"
 #include "cli/cli_demo.h"
 #include "cli/cli_demo_lab.h"
+#include "cli/cli_report.h"
 #include "cli/cli_scan_out.h"
 #include "cli/cli_sniff_out.h"
 #include "scanner/certs.h"
@@ -51,11 +52,12 @@ static const char help[] =
 	"local TLS servers on 127.0.0.1 (modern, legacy, and one with an expired self-signed\n"
 	"certificate; certificates are made on the spot in a temporary directory), scans them\n"
 	"with the active scanner, stops them, runs the passive sensor on the real captures\n"
-	"bundled with tlsscope, and writes everything to a SQLite database. It prints one line\n"
-	"per scanned endpoint and per sniffed connection, where the database is, and which\n"
-	"parts of the full demonstration (certificate checks, analyze, HTML report) have not\n"
-	"landed yet: those are named, never faked. No network: loopback only. Needs the\n"
-	"openssl program (Debian package openssl).\n"
+	"bundled with tlsscope, writes everything to a SQLite database, analyzes it (every\n"
+	"bundled rule and the model) and writes the HTML report of every profile next to the\n"
+	"database (PATH with .html for .db). It prints one line per scanned endpoint and per\n"
+	"sniffed connection, each server's most severe alarms, and where the database and the\n"
+	"report are. No network: loopback only. Needs the openssl program (Debian package\n"
+	"openssl).\n"
 	"\n"
 	"Options:\n"
 	"  --db PATH           write the database here (default: ./" DEMO_DB_DEFAULT ", which\n"
@@ -268,7 +270,7 @@ static int print_summary(struct store *st, const char *db)
 		strcat(abs, db);
 		shown = abs;
 	}
-	printf("\n5. The database: %s\n", shown);
+	printf("\n6. The database: %s\n", shown);
 	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
 		int64_t n = 0;
 		if (store_count(st, rows[i].t, &n) != STORE_OK)
@@ -283,11 +285,6 @@ static int print_summary(struct store *st, const char *db)
 	return CLI_OK;
 }
 
-static void print_pending(void)
-{
-	printf("\nNot part of this demo yet, because it has not landed (nothing below is faked):\n"
-	       "  - tlsscope report (issue 7): the HTML report tlsscope-demo.html\n");
-}
 
 /* ---- 4. analyze ---------------------------------------------------------------------------- */
 
@@ -373,7 +370,39 @@ static int demo_analyze(struct store *st, const char *db)
 					     : CLI_OK;
 }
 
-/* Steps 1 to 4 once the database is chosen. Returns an enum cli_exit. */
+/* The report's path: the database's with .html for .db (or .html added). */
+static void report_path(const char *db, char *out, size_t cap)
+{
+	size_t n = strlen(db);
+	if (n > 3 && strcmp(db + n - 3, ".db") == 0)
+		snprintf(out, cap, "%.*s.html", (int)(n - 3), db);
+	else
+		snprintf(out, cap, "%s.html", db);
+}
+
+/* Step 5: the HTML report of every profile (tlsscope report --profile all). */
+static int demo_report(struct store *st, const char *db)
+{
+	char path[PATH_MAX + 8], abs[PATH_MAX];
+	report_path(db, path, sizeof(path));
+	if (store_flush(st) != STORE_OK)
+		return cli_fail(CLI_RUNTIME, CMD, "database '%s': %s", db, store_errmsg(st));
+	int ret = cli_report_html(st, db, "all", path);
+	if (ret != CLI_OK)
+		return ret;
+	const char *shown = path;
+	if (path[0] != '/' && getcwd(abs, sizeof(abs)) &&
+	    strlen(abs) + 1 + strlen(path) < sizeof(abs)) {
+		strcat(abs, "/");
+		strcat(abs, path);
+		shown = abs;
+	}
+	printf("\n5. The report (tlsscope report --profile all --format html): %s\n"
+	       "  one self-contained file: open it in a browser, or print it\n", shown);
+	return CLI_OK;
+}
+
+/* Steps 1 to 6 once the database is chosen. Returns an enum cli_exit. */
 static int demo_run(const char *db)
 {
 	struct cli_demo_lab lab;
@@ -418,11 +447,11 @@ static int demo_run(const char *db)
 	if (ret == CLI_OK)
 		ret = demo_analyze(st, db);
 	if (ret == CLI_OK)
+		ret = demo_report(st, db);
+	if (ret == CLI_OK)
 		ret = print_summary(st, db);
 	if (store_close(st) != STORE_OK && ret == CLI_OK)
 		ret = cli_fail(CLI_RUNTIME, CMD, "database '%s': the last commit failed", db);
-	if (ret == CLI_OK)
-		print_pending();
 	fflush(stdout);
 	if (ret == CLI_OK && ferror(stdout))
 		ret = cli_fail(CLI_RUNTIME, CMD, "cannot write output");

@@ -17,6 +17,7 @@ static const struct cli_cmd cmds[] = {
 	{ "scan", cli_scan, "active scan of TLS endpoints (NDJSON, SQLite)" },
 	{ "sniff", cli_sniff, "passive TLS sensor on a pcap file or an interface" },
 	{ "analyze", cli_analyze, "run the rules and the model over a store, print findings" },
+	{ "diff", cli_diff, "what changed between an endpoint's last two scans" },
 	{ "report", cli_report, "write a compliance report (HTML, JSON, CSV) from a store" },
 	{ "inventory", cli_inventory, "import and list the authorized certificates (PEM, DER,"
 	  " crt.sh)" },

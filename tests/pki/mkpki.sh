@@ -38,38 +38,45 @@ mkdir newcerts
 printf 'unique_subject = no\n' >root-index.txt.attr
 printf 'unique_subject = no\n' >int-index.txt.attr
 
+# ca_section NAME FILE: the `openssl ca` section NAME of the CA whose certificate, key and
+# index are FILE.pem, FILE.key and FILE-index.txt.
+ca_section() {
+	printf '[ %s ]\n' "$1"
+	printf 'database = %s-index.txt\n' "$2"
+	printf 'new_certs_dir = newcerts\n'
+	printf 'certificate = %s.pem\n' "$2"
+	printf 'private_key = %s.key\n' "$2"
+	printf '%s\n' 'rand_serial = yes' 'default_md = sha256' 'policy = policy_any' \
+		'preserve = yes' 'email_in_dn = no' 'unique_subject = no' 'copy_extensions = none'
+}
+# leaf_ext NAME OCSP SAN [LINE...]: the extension section NAME of a server leaf (end entity,
+# serverAuth) with subjectAltName SAN, the OCSP URL when OCSP is "ocsp", then the extra LINEs.
+leaf_ext() {
+	local name=$1 ocsp=$2 san=$3
+	shift 3
+	printf '[ %s ]\n' "$name"
+	printf '%s\n' 'basicConstraints = critical, CA:FALSE' \
+		'keyUsage = critical, digitalSignature, keyEncipherment' \
+		'extendedKeyUsage = serverAuth' 'subjectKeyIdentifier = hash' \
+		'authorityKeyIdentifier = keyid:always'
+	if [ "$ocsp" = ocsp ]; then
+		printf 'authorityInfoAccess = OCSP;URI:http://127.0.0.1:9/ocsp\n'
+	fi
+	printf 'subjectAltName = %s\n' "$san"
+	if [ $# -gt 0 ]; then
+		printf '%s\n' "$@"
+	fi
+}
+
 # The `openssl ca` configuration: two CAs (root_ca, int_ca) and one extension section per
 # kind of certificate.
-cat >ca.cnf <<'EOF'
-[ ca ]
-default_ca = int_ca
-
-[ root_ca ]
-database = root-index.txt
-new_certs_dir = newcerts
-certificate = root.pem
-private_key = root.key
-rand_serial = yes
-default_md = sha256
-policy = policy_any
-preserve = yes
-email_in_dn = no
-unique_subject = no
-copy_extensions = none
-
-[ int_ca ]
-database = int-index.txt
-new_certs_dir = newcerts
-certificate = int.pem
-private_key = int.key
-rand_serial = yes
-default_md = sha256
-policy = policy_any
-preserve = yes
-email_in_dn = no
-unique_subject = no
-copy_extensions = none
-
+{
+	printf '[ ca ]\ndefault_ca = int_ca\n\n'
+	ca_section root_ca root
+	echo
+	ca_section int_ca int
+	echo
+	cat <<'EOF'
 [ policy_any ]
 organizationName = optional
 organizationalUnitName = optional
@@ -100,71 +107,23 @@ noCheck = ignored
 subjectKeyIdentifier = hash
 authorityKeyIdentifier = keyid:always
 
-[ ext_leaf ]
-basicConstraints = critical, CA:FALSE
-keyUsage = critical, digitalSignature, keyEncipherment
-extendedKeyUsage = serverAuth
-subjectKeyIdentifier = hash
-authorityKeyIdentifier = keyid:always
-authorityInfoAccess = OCSP;URI:http://127.0.0.1:9/ocsp
-subjectAltName = DNS:localhost, IP:127.0.0.1
-
-[ ext_muststaple ]
-basicConstraints = critical, CA:FALSE
-keyUsage = critical, digitalSignature, keyEncipherment
-extendedKeyUsage = serverAuth
-subjectKeyIdentifier = hash
-authorityKeyIdentifier = keyid:always
-authorityInfoAccess = OCSP;URI:http://127.0.0.1:9/ocsp
-subjectAltName = DNS:localhost, IP:127.0.0.1
-tlsfeature = status_request
-
-[ ext_nocheck ]
-basicConstraints = critical, CA:FALSE
-keyUsage = critical, digitalSignature, keyEncipherment
-extendedKeyUsage = serverAuth
-subjectKeyIdentifier = hash
-authorityKeyIdentifier = keyid:always
-subjectAltName = DNS:localhost, IP:127.0.0.1
-
-[ ext_wronghost ]
-basicConstraints = critical, CA:FALSE
-keyUsage = critical, digitalSignature, keyEncipherment
-extendedKeyUsage = serverAuth
-subjectKeyIdentifier = hash
-authorityKeyIdentifier = keyid:always
-authorityInfoAccess = OCSP;URI:http://127.0.0.1:9/ocsp
-subjectAltName = DNS:wrong.example
-
-[ ext_sni-a ]
-basicConstraints = critical, CA:FALSE
-keyUsage = critical, digitalSignature, keyEncipherment
-extendedKeyUsage = serverAuth
-subjectKeyIdentifier = hash
-authorityKeyIdentifier = keyid:always
-authorityInfoAccess = OCSP;URI:http://127.0.0.1:9/ocsp
-subjectAltName = DNS:a.test
-
-[ ext_sni-b ]
-basicConstraints = critical, CA:FALSE
-keyUsage = critical, digitalSignature, keyEncipherment
-extendedKeyUsage = serverAuth
-subjectKeyIdentifier = hash
-authorityKeyIdentifier = keyid:always
-authorityInfoAccess = OCSP;URI:http://127.0.0.1:9/ocsp
-subjectAltName = DNS:b.test
 EOF
+	leaf_ext ext_leaf ocsp 'DNS:localhost, IP:127.0.0.1'
+	echo
+	leaf_ext ext_muststaple ocsp 'DNS:localhost, IP:127.0.0.1' 'tlsfeature = status_request'
+	echo
+	leaf_ext ext_nocheck '' 'DNS:localhost, IP:127.0.0.1'
+	echo
+	leaf_ext ext_wronghost ocsp DNS:wrong.example
+	echo
+	leaf_ext ext_sni-a ocsp DNS:a.test
+	echo
+	leaf_ext ext_sni-b ocsp DNS:b.test
+} >ca.cnf
 
 # The 5000 extra names of hugesan, in a file of its own (only that one certificate reads it).
 {
-	printf '[ ext_hugesan ]\n'
-	printf 'basicConstraints = critical, CA:FALSE\n'
-	printf 'keyUsage = critical, digitalSignature, keyEncipherment\n'
-	printf 'extendedKeyUsage = serverAuth\n'
-	printf 'subjectKeyIdentifier = hash\n'
-	printf 'authorityKeyIdentifier = keyid:always\n'
-	printf 'authorityInfoAccess = OCSP;URI:http://127.0.0.1:9/ocsp\n'
-	printf 'subjectAltName = @hugesan_names\n'
+	leaf_ext ext_hugesan ocsp @hugesan_names
 	printf '[ hugesan_names ]\nDNS.0 = localhost\n'
 	for i in $(seq 1 5000); do printf 'DNS.%d = n%d.hugesan.test\n' "$i" "$i"; done
 } >hugesan.cnf

@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
 """The Mozilla profiles end to end: real TLS servers on 127.0.0.1 configured as Mozilla's
 guidelines (or against them), `tlsscope scan --db`, then `tlsscope analyze --rules
-rules/compliance/<profile> --json` per profile; every Mozilla rule's status per endpoint must
-equal the status this script derives from the server's configuration and the guidelines JSON.
+rules/compliance --profile <profile> --json` per profile; every Mozilla rule's status per
+endpoint must equal the status this script derives from the server's configuration and the
+guidelines JSON.
 
 usage: mozlab.py TLSSCOPE [--keep] [--verbose]
 
@@ -374,8 +375,11 @@ def tlsscope(env, prog, args, timeout=60):
 
 
 def analyze(env, prog, db, profile):
+    # the profile's rules read the shared views of rules/compliance/mozilla-lib: load the
+    # whole compliance tree and select the profile
     rc, out, err = tlsscope(env, prog, ['analyze', '--db', db, '--rules',
-                                        os.path.join(TOP, 'rules', 'compliance', profile), '--json'])
+                                        os.path.join(TOP, 'rules', 'compliance'),
+                                        '--profile', profile, '--json'])
     if rc != 0:
         raise LabError('analyze %s exited %d: %s' % (profile, rc, err[-1500:]))
     rows = [json.loads(l) for l in out.splitlines() if l.strip()]
