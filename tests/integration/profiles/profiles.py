@@ -388,6 +388,41 @@ def main():
             check('%s 12.3.3 inventory versions' % srv['name'], got_v == set(srv['versions']),
                   'got %s want %s' % (sorted(got_v), srv['versions']))
 
+        # The auditor's report (tlsscope report, PCI DSS 4.0.1) over the same store: its
+        # 4.2.1.1 inventory lists the certificates the servers were configured with, its 12.3.3
+        # inventory their configured versions and suites, and requirement 4.2.1 is "not in
+        # place" exactly when a 4.2.1 rule is expected to alarm on some server (expected()
+        # above: from the configurations and the standard's text).
+        rep_path = os.path.join(work, 'pci.json')
+        rc, out = env.run([a.tlsscope, 'report', '--db', db, '--profile', 'pci-dss-4.0.1',
+                           '--format', 'json', '-o', rep_path], timeout=60)
+        check('report --profile pci-dss-4.0.1', rc == 0, out[-300:])
+        rep = json.load(open(rep_path)) if rc == 0 else {}
+        inv = rep.get('inventories', {})
+        for srv in servers:
+            res = '127.0.0.1:%d' % srv['port']
+            got = set(c['sha256'] for c in inv.get('certificates', []) if c['resource'] == res)
+            want = set(c.sha256 for c in srv['certs'])
+            check('%s report 4.2.1.1 certificates = configured' % srv['name'], got == want,
+                  'got %s want %s' % (sorted(got), sorted(want)))
+            prot = [p for p in inv.get('protocols', []) if p['resource'] == res]
+            got_v = set(prot[0]['versions']) if prot else set()
+            got_s = set(x for l in (prot[0]['suites'].values() if prot else []) for x in l)
+            want_s = set(x for l in srv['suites'].values() for x in l)
+            check('%s report 12.3.3 versions = configured' % srv['name'],
+                  got_v == set(srv['versions']), 'got %s want %s' % (sorted(got_v),
+                                                                     srv['versions']))
+            check('%s report 12.3.3 suites = configured' % srv['name'], got_s == want_s,
+                  'got %s want %s' % (sorted(got_s), sorted(want_s)))
+        any_alarm = any(st == 'alarm' for srv in servers
+                        for rule, (st, _, _) in expected(srv, srv['certs'], srv['facts'],
+                                                         now).items()
+                        if rule.startswith('pci-dss-4.0.1/4.2.1-'))
+        req = {r['requirement']: r['status'] for r in rep.get('requirements', [])}
+        check('report requirement pci-dss-4.0.1:4.2.1 status',
+              req.get('pci-dss-4.0.1:4.2.1') == ('not in place' if any_alarm else 'in place'),
+              str(req.get('pci-dss-4.0.1:4.2.1')))
+
         # HIPAA (hhs guidance, 74 FR 19006): the safe harbor (HIPAA-02) holds where NIST SP
         # 800-52r2's rules NIST52-01..08 raise no alarm (NIST52-04 is information there);
         # HIPAA-01 needs facts a scan has not (ePHI scope, plaintext listeners): skip.
