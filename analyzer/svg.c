@@ -23,7 +23,6 @@
 
 #include <errno.h>
 #include <inttypes.h>
-#include <math.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
@@ -241,7 +240,8 @@ static const char *color_or_default(const char *c)
 /* Writes a value as an integer when it is one, else with two decimals. */
 static void put_value(FILE *f, double v)
 {
-	if (v == floor(v) && fabs(v) < 1e15)
+	/* an integer when the value is one (no libm: the program links none) */
+	if (v > -1e15 && v < 1e15 && v == (double)(long long)v)
 		fprintf(f, "%.0f", v);
 	else
 		fprintf(f, "%.2f", v);
