@@ -16,7 +16,7 @@
 --   resource, alarm when any trusted chain falls short. Not decidable from our evidence:
 --   SCT signatures, whether the logs are in the browsers' log lists, and the >= 2
 --   distinct log operators (no log list is loaded).
-WITH ch AS (
+WITH ch AS MATERIALIZED (
   SELECT c.scan_id, c.resource, c.chain, c.trusted, c.leaf_sha256,
          ifnull(c.sct_embedded, v.sct_count) AS emb,
          ifnull(c.sct_tls, 0) + ifnull(c.sct_ocsp, 0) AS delivered,
@@ -25,6 +25,14 @@ WITH ch AS (
   FROM v_scan_chain c LEFT JOIN v_cert v ON v.sha256 = c.leaf_sha256
   WHERE c.leaf_sha256 IS NOT NULL
 ),
+ev AS MATERIALIZED (
+  SELECT resource, json_group_array(r) AS evidence
+  FROM (SELECT DISTINCT resource, r FROM (
+          SELECT resource, 'scan:' || scan_id AS r FROM ch
+          UNION ALL SELECT resource, 'cert:' || leaf_sha256 FROM ch)
+        ORDER BY resource, r)
+  GROUP BY resource
+),
 judged AS (
   SELECT *,
          CASE WHEN trusted IS NOT 1 THEN NULL
@@ -32,21 +40,20 @@ judged AS (
               ELSE NOT (emb >= need OR delivered >= 2) END AS bad
   FROM ch
 )
-SELECT resource,
-       CASE WHEN max(bad) = 1 THEN 'alarm'
-            WHEN count(bad) > 0 THEN 'ok' ELSE 'skip' END AS status,
-       CASE WHEN count(bad) = 0 AND max(trusted IS NOT 1) = 1
-              THEN 'no chain validated against the trust store (not publicly trusted): '
-            WHEN max(bad) = 1 THEN 'too few SCTs: '
-            ELSE 'SCTs sufficient: ' END ||
-         group_concat('chain ' || chain || ' leaf ' || substr(leaf_sha256, 1, 12) ||
-           CASE WHEN trusted IS NOT 1 THEN ' untrusted'
-                ELSE ' ' || ifnull(emb, '?') || ' embedded (need ' || need || ' for ' ||
-                     ifnull((validity_seconds - 1) / 86400, '?') || ' d), ' || delivered ||
-                     ' via TLS/OCSP (need 2)' END, '; ') AS reason,
-       (SELECT json_group_array(r) FROM
-          (SELECT DISTINCT 'scan:' || c2.scan_id AS r FROM ch c2 WHERE c2.resource = j.resource
-           UNION SELECT 'cert:' || c2.leaf_sha256 FROM ch c2 WHERE c2.resource = j.resource
-           ORDER BY 1)) AS evidence
-FROM (SELECT * FROM judged ORDER BY resource, chain) j
-GROUP BY resource
+SELECT v.resource, v.status, v.reason, ifnull(ev.evidence, '[]') AS evidence
+FROM (
+  SELECT resource,
+         CASE WHEN max(bad) = 1 THEN 'alarm'
+              WHEN count(bad) > 0 THEN 'ok' ELSE 'skip' END AS status,
+         CASE WHEN count(bad) = 0 AND max(trusted IS NOT 1) = 1
+                THEN 'no chain validated against the trust store (not publicly trusted): '
+              WHEN max(bad) = 1 THEN 'too few SCTs: '
+              ELSE 'SCTs sufficient: ' END ||
+           group_concat('chain ' || chain || ' leaf ' || substr(leaf_sha256, 1, 12) ||
+             CASE WHEN trusted IS NOT 1 THEN ' untrusted'
+                  ELSE ' ' || ifnull(emb, '?') || ' embedded (need ' || need || ' for ' ||
+                       ifnull((validity_seconds - 1) / 86400, '?') || ' d), ' || delivered ||
+                       ' via TLS/OCSP (need 2)' END, '; ') AS reason
+  FROM (SELECT * FROM judged ORDER BY resource, chain) j
+  GROUP BY resource
+) v LEFT JOIN ev ON ev.resource = v.resource

@@ -12,45 +12,45 @@
 --   version is stored) at a version below the scan's best supported one. A server that
 --   answers alert 86 leaves no negotiated version and is not counted. Severity high when
 --   one client did it more than once. Skip for servers without a successful scan.
-WITH ver(name, rank) AS (VALUES ('SSLv2', 2), ('SSLv3', 3),
-       ('TLSv1.0', 10), ('TLSv1.1', 11), ('TLSv1.2', 12), ('TLSv1.3', 13)),
-best AS (
-  SELECT a.scan_id, max(ver.rank) AS rank
-  FROM v_scan_all a, json_each(a.result, '$.protocols') p JOIN ver ON ver.name = p.key
-  WHERE a.error IS NULL AND p.value = 1 GROUP BY a.scan_id),
-conn AS (
-  SELECT c.id, c.resource, c.client_ip, c.client_port, c.version, c.fallback_scsv,
-         (SELECT rank FROM ver WHERE ver.name = c.version) AS got,
-         coalesce((SELECT max(a.scan_id) FROM v_scan_all a
-                   WHERE a.ip = c.server_ip AND a.port = c.server_port AND a.sni IS c.sni
-                     AND a.error IS NULL AND a.finished <= c.ts),
-                  (SELECT min(a.scan_id) FROM v_scan_all a
-                   WHERE a.ip = c.server_ip AND a.port = c.server_port AND a.sni IS c.sni
-                     AND a.error IS NULL)) AS scan_id
-  FROM v_conn c),
-j AS (
-  SELECT conn.*, best.rank AS best, (SELECT name FROM ver WHERE ver.rank = best.rank) AS best_name,
-         CASE WHEN fallback_scsv = 1 AND got IS NOT NULL AND got < best.rank THEN 1 ELSE 0 END AS bad
-  FROM conn LEFT JOIN best ON best.scan_id = conn.scan_id)
-SELECT j.resource AS resource,
-  CASE WHEN count(best) = 0 THEN 'skip' WHEN sum(bad) > 0 THEN 'alarm' ELSE 'ok' END AS status,
-  CASE WHEN count(best) = 0 THEN 'no successful scan of this server: ' || count(*) || ' handshakes, '
-         || sum(fallback_scsv) || ' with TLS_FALLBACK_SCSV, not judged'
-       WHEN sum(bad) > 0 THEN
-         sum(bad) || ' fallback handshakes completed below the version the scan proved: '
-         || (SELECT group_concat(x, '; ') FROM (SELECT 'connection ' || b.id || ' (' || b.client_ip || ':'
-               || b.client_port || ') ' || b.version || ' with TLS_FALLBACK_SCSV, scan ' || b.scan_id
-               || ' proved ' || b.best_name AS x
-             FROM j b WHERE b.resource = j.resource AND b.bad = 1 ORDER BY b.id LIMIT 5))
-         || CASE WHEN sum(bad) > 5 THEN '; ...' ELSE '' END
-       ELSE count(best) || ' handshakes judged, ' || sum(fallback_scsv)
+WITH c AS MATERIALIZED (SELECT * FROM dg_conn),
+s AS MATERIALIZED (SELECT scan_id, best, best_name FROM dg_scan WHERE scan_id IN (SELECT scan_id FROM c)),
+j AS MATERIALIZED (
+  SELECT c.id, c.resource, c.client_ip, c.client_port, c.version, c.fallback_scsv, c.scan_id,
+         s.best, s.best_name,
+         CASE WHEN c.fallback_scsv = 1 AND c.got IS NOT NULL AND c.got < s.best THEN 1 ELSE 0 END AS bad
+  FROM c LEFT JOIN s ON s.scan_id = c.scan_id),
+r AS MATERIALIZED (
+  SELECT resource, count(*) AS n, count(best) AS n_best, sum(bad) AS n_bad, sum(fallback_scsv) AS n_scsv
+  FROM j GROUP BY resource),
+lst AS (
+  SELECT resource, group_concat(x, '; ') AS x FROM (
+    SELECT resource, x FROM (
+      SELECT resource, id, 'connection ' || id || ' (' || client_ip || ':' || client_port || ') '
+               || version || ' with TLS_FALLBACK_SCSV, scan ' || scan_id || ' proved ' || best_name AS x,
+             row_number() OVER (PARTITION BY resource ORDER BY id) AS rn
+      FROM j WHERE bad = 1)
+    WHERE rn <= 5 ORDER BY resource, id)
+  GROUP BY resource),
+ev AS (
+  SELECT resource, json_group_array(ref) AS refs FROM (
+    SELECT DISTINCT resource, k, n, ref FROM (
+      SELECT j.resource, 0 AS k, j.scan_id AS n, 'scan:' || j.scan_id AS ref FROM j JOIN r USING (resource)
+       WHERE j.best IS NOT NULL AND (j.bad = 1 OR r.n_bad = 0)
+      UNION ALL SELECT resource, 1, id, 'connection:' || id FROM j WHERE bad = 1)
+    ORDER BY resource, k, n)
+  GROUP BY resource),
+twice AS (
+  SELECT DISTINCT resource FROM j WHERE bad = 1 GROUP BY resource, client_ip HAVING count(*) > 1)
+SELECT r.resource AS resource,
+  CASE WHEN r.n_best = 0 THEN 'skip' WHEN r.n_bad > 0 THEN 'alarm' ELSE 'ok' END AS status,
+  CASE WHEN r.n_best = 0 THEN 'no successful scan of this server: ' || r.n || ' handshakes, '
+         || r.n_scsv || ' with TLS_FALLBACK_SCSV, not judged'
+       WHEN r.n_bad > 0 THEN
+         r.n_bad || ' fallback handshakes completed below the version the scan proved: '
+         || lst.x || CASE WHEN r.n_bad > 5 THEN '; ...' ELSE '' END
+       ELSE r.n_best || ' handshakes judged, ' || r.n_scsv
          || ' with TLS_FALLBACK_SCSV: none completed below the version the scan proved' END AS reason,
-  (SELECT json_group_array(ref) FROM (
-     SELECT ref FROM (SELECT 0 AS k, b.scan_id AS n, 'scan:' || b.scan_id AS ref FROM j b
-                      WHERE b.resource = j.resource AND b.best IS NOT NULL
-                        AND (b.bad = 1 OR NOT EXISTS (SELECT 1 FROM j x WHERE x.resource = j.resource AND x.bad = 1))
-                      UNION SELECT 1, b.id, 'connection:' || b.id FROM j b WHERE b.resource = j.resource AND b.bad = 1)
-     ORDER BY k, n)) AS evidence,
-  CASE WHEN EXISTS (SELECT 1 FROM j b WHERE b.resource = j.resource AND b.bad = 1
-                    GROUP BY b.client_ip HAVING count(*) > 1) THEN 'high' END AS severity
-FROM j GROUP BY j.resource ORDER BY j.resource
+  ifnull(ev.refs, '[]') AS evidence,
+  CASE WHEN twice.resource IS NOT NULL THEN 'high' END AS severity
+FROM r LEFT JOIN lst USING (resource) LEFT JOIN ev USING (resource) LEFT JOIN twice USING (resource)
+ORDER BY r.resource

@@ -14,33 +14,43 @@
 --   offered more than it got: severity critical when the client sent no fatal alert (it
 --   went on), high when it aborted as it must (the attempt still happened). Needs no scan;
 --   status ok when handshakes were seen and none is such a case.
-WITH ver(name, rank, ja4) AS (VALUES ('SSLv2', 2, 's2'), ('SSLv3', 3, 's3'),
-       ('TLSv1.0', 10, '10'), ('TLSv1.1', 11, '11'), ('TLSv1.2', 12, '12'), ('TLSv1.3', 13, '13')),
-j AS (
+WITH j AS MATERIALIZED (
   SELECT c.id, c.resource, c.client_ip, c.client_port, c.version, c.downgrade_sentinel,
-         (SELECT name FROM ver WHERE ver.ja4 = substr(c.ja4, 2, 2)) AS offered_name,
-         CASE WHEN c.downgrade_sentinel IS NOT NULL
-               AND (SELECT rank FROM ver WHERE ver.ja4 = substr(c.ja4, 2, 2))
-                   > (SELECT rank FROM ver WHERE ver.name = c.version) THEN 1 ELSE 0 END AS bad,
+         CASE c.offered WHEN 2 THEN 'SSLv2' WHEN 3 THEN 'SSLv3' WHEN 10 THEN 'TLSv1.0'
+              WHEN 11 THEN 'TLSv1.1' WHEN 12 THEN 'TLSv1.2' WHEN 13 THEN 'TLSv1.3' END AS offered_name,
+         CASE WHEN c.downgrade_sentinel IS NOT NULL AND c.offered > c.got THEN 1 ELSE 0 END AS bad,
          EXISTS (SELECT 1 FROM json_each(c.alerts) a
                  WHERE json_extract(a.value, '$.from') = 'client'
                    AND json_extract(a.value, '$.level') = 2) AS aborted
-  FROM v_conn c)
-SELECT j.resource AS resource,
-  CASE WHEN sum(bad) > 0 THEN 'alarm' ELSE 'ok' END AS status,
-  CASE WHEN sum(bad) > 0 THEN
-         sum(bad) || ' handshakes with the downgrade sentinel while the client offered more: '
-         || (SELECT group_concat(x, '; ') FROM (SELECT 'connection ' || b.id || ' (' || b.client_ip || ':'
-               || b.client_port || ') offered ' || b.offered_name || ', negotiated ' || b.version
-               || ', sentinel ' || b.downgrade_sentinel
-               || CASE WHEN b.aborted THEN ', client aborted' ELSE ', client went on' END AS x
-             FROM j b WHERE b.resource = j.resource AND b.bad = 1 ORDER BY b.id LIMIT 5))
-         || CASE WHEN sum(bad) > 5 THEN '; ...' ELSE '' END
-       ELSE count(*) || ' handshakes, ' || sum(downgrade_sentinel IS NOT NULL)
+  FROM (SELECT c.id, c.resource, c.client_ip, c.client_port, c.version, c.downgrade_sentinel,
+               c.alerts, c.got, c.offered FROM dg_conn c) c),
+r AS MATERIALIZED (
+  SELECT resource, count(*) AS n, sum(bad) AS n_bad, sum(bad AND NOT aborted) AS n_went_on,
+         sum(downgrade_sentinel IS NOT NULL) AS n_sentinel
+  FROM j GROUP BY resource),
+lst AS (
+  SELECT resource, group_concat(x, '; ') AS x FROM (
+    SELECT resource, x FROM (
+      SELECT resource, id, 'connection ' || id || ' (' || client_ip || ':' || client_port
+               || ') offered ' || offered_name || ', negotiated ' || version
+               || ', sentinel ' || downgrade_sentinel
+               || CASE WHEN aborted THEN ', client aborted' ELSE ', client went on' END AS x,
+             row_number() OVER (PARTITION BY resource ORDER BY id) AS rn
+      FROM j WHERE bad = 1)
+    WHERE rn <= 5 ORDER BY resource, id)
+  GROUP BY resource),
+ev AS (
+  SELECT resource, json_group_array('connection:' || id) AS refs FROM (
+    SELECT resource, id FROM j WHERE bad = 1 ORDER BY resource, id)
+  GROUP BY resource)
+SELECT r.resource AS resource,
+  CASE WHEN r.n_bad > 0 THEN 'alarm' ELSE 'ok' END AS status,
+  CASE WHEN r.n_bad > 0 THEN
+         r.n_bad || ' handshakes with the downgrade sentinel while the client offered more: '
+         || lst.x || CASE WHEN r.n_bad > 5 THEN '; ...' ELSE '' END
+       ELSE r.n || ' handshakes, ' || r.n_sentinel
          || ' with the sentinel, each to a client whose best version was the negotiated one' END AS reason,
-  CASE WHEN sum(bad) > 0 THEN
-    (SELECT json_group_array('connection:' || b.id) FROM (SELECT id FROM j b
-      WHERE b.resource = j.resource AND b.bad = 1 ORDER BY b.id) b)
-  ELSE '[]' END AS evidence,
-  CASE WHEN sum(bad) > 0 AND sum(bad AND NOT aborted) = 0 THEN 'high' END AS severity
-FROM j GROUP BY j.resource ORDER BY j.resource
+  CASE WHEN r.n_bad > 0 THEN ev.refs ELSE '[]' END AS evidence,
+  CASE WHEN r.n_bad > 0 AND r.n_went_on = 0 THEN 'high' END AS severity
+FROM r LEFT JOIN lst USING (resource) LEFT JOIN ev USING (resource)
+ORDER BY r.resource

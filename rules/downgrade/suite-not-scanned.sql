@@ -12,45 +12,54 @@
 --   refused. Whether the suite is the one the server's order would have picked from the
 --   client's list cannot be decided: the sensor does not store the offered suites. Skip for
 --   servers without a successful scan.
-WITH conn AS (
-  SELECT c.id, c.resource, c.client_ip, c.client_port, c.version, c.cipher,
-         coalesce((SELECT max(a.scan_id) FROM v_scan_all a
-                   WHERE a.ip = c.server_ip AND a.port = c.server_port AND a.sni IS c.sni
-                     AND a.error IS NULL AND a.finished <= c.ts),
-                  (SELECT min(a.scan_id) FROM v_scan_all a
-                   WHERE a.ip = c.server_ip AND a.port = c.server_port AND a.sni IS c.sni
-                     AND a.error IS NULL)) AS scan_id
-  FROM v_conn c),
-j AS (
-  SELECT conn.*,
-         json_extract(a.result, '$.protocols."' || conn.version || '"') AS vok,
-         CASE WHEN a.scan_id IS NULL OR conn.version IS NULL OR conn.cipher IS NULL
-                   OR conn.version = 'SSLv2' THEN NULL
-              WHEN json_extract(a.result, '$.protocols."' || conn.version || '"') = 0 THEN 2
-              WHEN json_extract(a.result, '$.protocols."' || conn.version || '"') IS NULL THEN NULL
-              WHEN EXISTS (SELECT 1 FROM json_each(a.result, '$.ciphers."' || conn.version || '"') s
-                           WHERE s.value = conn.cipher) THEN 0
+WITH c AS MATERIALIZED (SELECT * FROM dg_conn),
+t AS MATERIALIZED (
+  SELECT DISTINCT scan_id, version, cipher FROM c
+  WHERE scan_id IS NOT NULL AND version IS NOT NULL AND cipher IS NOT NULL AND version <> 'SSLv2'),
+tb AS MATERIALIZED (
+  SELECT t.scan_id, t.version, t.cipher,
+         CASE WHEN json_extract(s.result, '$.protocols."' || t.version || '"') = 0 THEN 2
+              WHEN json_extract(s.result, '$.protocols."' || t.version || '"') IS NULL THEN NULL
+              WHEN EXISTS (SELECT 1 FROM json_each(s.result, '$.ciphers."' || t.version || '"') x
+                           WHERE x.value = t.cipher) THEN 0
               ELSE 1 END AS bad
-  FROM conn LEFT JOIN v_scan_all a ON a.scan_id = conn.scan_id)
-SELECT j.resource AS resource,
-  CASE WHEN count(scan_id) = 0 THEN 'skip' WHEN sum(bad > 0) > 0 THEN 'alarm'
-       WHEN count(bad) > 0 THEN 'ok' ELSE 'skip' END AS status,
-  CASE WHEN count(scan_id) = 0 THEN 'no successful scan of this server: ' || count(*) || ' handshakes not judged'
-       WHEN sum(bad > 0) > 0 THEN
-         sum(bad > 0) || ' of ' || count(bad) || ' handshakes with a suite or version the scan did not find accepted: '
-         || (SELECT group_concat(x, '; ') FROM (SELECT 'connection ' || b.id || ' (' || b.client_ip || ':'
-               || b.client_port || ') ' || b.version || ' ' || b.cipher
-               || CASE WHEN b.bad = 2 THEN ', version refused by scan ' ELSE ', not accepted for that version by scan ' END
-               || b.scan_id AS x
-             FROM j b WHERE b.resource = j.resource AND b.bad > 0 ORDER BY b.id LIMIT 5))
-         || CASE WHEN sum(bad > 0) > 5 THEN '; ...' ELSE '' END
-       WHEN count(bad) > 0 THEN count(bad) || ' handshakes, each with a suite the scan found accepted for its version'
+  FROM t JOIN scans s ON s.id = t.scan_id),
+j AS MATERIALIZED (
+  SELECT c.id, c.resource, c.client_ip, c.client_port, c.version, c.cipher, c.scan_id, tb.bad
+  FROM c LEFT JOIN tb ON tb.scan_id = c.scan_id AND tb.version = c.version AND tb.cipher = c.cipher),
+r AS MATERIALIZED (
+  SELECT resource, count(*) AS n, count(scan_id) AS n_scan, sum(bad > 0) AS n_bad, count(bad) AS n_judged,
+         sum(bad = 2) AS n_refused
+  FROM j GROUP BY resource),
+lst AS (
+  SELECT resource, group_concat(x, '; ') AS x FROM (
+    SELECT resource, x FROM (
+      SELECT resource, id, 'connection ' || id || ' (' || client_ip || ':'
+               || client_port || ') ' || version || ' ' || cipher
+               || CASE WHEN bad = 2 THEN ', version refused by scan ' ELSE ', not accepted for that version by scan ' END
+               || scan_id AS x,
+             row_number() OVER (PARTITION BY resource ORDER BY id) AS rn
+      FROM j WHERE bad > 0)
+    WHERE rn <= 5 ORDER BY resource, id)
+  GROUP BY resource),
+ev AS (
+  SELECT resource, json_group_array(ref) AS refs FROM (
+    SELECT DISTINCT resource, k, n, ref FROM (
+      SELECT j.resource, 0 AS k, j.scan_id AS n, 'scan:' || j.scan_id AS ref FROM j JOIN r USING (resource)
+       WHERE j.bad IS NOT NULL AND (j.bad > 0 OR r.n_bad = 0)
+      UNION ALL SELECT resource, 1, id, 'connection:' || id FROM j WHERE bad > 0)
+    ORDER BY resource, k, n)
+  GROUP BY resource)
+SELECT r.resource AS resource,
+  CASE WHEN r.n_scan = 0 THEN 'skip' WHEN r.n_bad > 0 THEN 'alarm'
+       WHEN r.n_judged > 0 THEN 'ok' ELSE 'skip' END AS status,
+  CASE WHEN r.n_scan = 0 THEN 'no successful scan of this server: ' || r.n || ' handshakes not judged'
+       WHEN r.n_bad > 0 THEN
+         r.n_bad || ' of ' || r.n_judged || ' handshakes with a suite or version the scan did not find accepted: '
+         || lst.x || CASE WHEN r.n_bad > 5 THEN '; ...' ELSE '' END
+       WHEN r.n_judged > 0 THEN r.n_judged || ' handshakes, each with a suite the scan found accepted for its version'
        ELSE 'no handshake with a negotiated version and suite that the scan tested' END AS reason,
-  (SELECT json_group_array(ref) FROM (
-     SELECT ref FROM (SELECT 0 AS k, b.scan_id AS n, 'scan:' || b.scan_id AS ref FROM j b
-                      WHERE b.resource = j.resource AND b.bad IS NOT NULL
-                        AND (b.bad > 0 OR NOT EXISTS (SELECT 1 FROM j x WHERE x.resource = j.resource AND x.bad > 0))
-                      UNION SELECT 1, b.id, 'connection:' || b.id FROM j b WHERE b.resource = j.resource AND b.bad > 0)
-     ORDER BY k, n)) AS evidence,
-  CASE WHEN sum(bad = 2) > 0 THEN 'high' END AS severity
-FROM j GROUP BY j.resource ORDER BY j.resource
+  ifnull(ev.refs, '[]') AS evidence,
+  CASE WHEN r.n_refused > 0 THEN 'high' END AS severity
+FROM r LEFT JOIN lst USING (resource) LEFT JOIN ev USING (resource)
+ORDER BY r.resource

@@ -10,42 +10,43 @@
 --   offered version (JA4's version field) is 1.3, the negotiated version is 1.2 or lower and
 --   ServerHello.random carries no RFC 8446 §4.1.3 sentinel (connections.downgrade_sentinel
 --   NULL). Skip for servers without a successful scan or whose scan did not prove TLS 1.3.
-WITH ver(name, rank, ja4) AS (VALUES ('SSLv2', 2, 's2'), ('SSLv3', 3, 's3'),
-       ('TLSv1.0', 10, '10'), ('TLSv1.1', 11, '11'), ('TLSv1.2', 12, '12'), ('TLSv1.3', 13, '13')),
-conn AS (
-  SELECT c.id, c.resource, c.client_ip, c.client_port, c.version, c.downgrade_sentinel,
-         (SELECT rank FROM ver WHERE ver.name = c.version) AS got,
-         (SELECT rank FROM ver WHERE ver.ja4 = substr(c.ja4, 2, 2)) AS offered,
-         coalesce((SELECT max(a.scan_id) FROM v_scan_all a
-                   WHERE a.ip = c.server_ip AND a.port = c.server_port AND a.sni IS c.sni
-                     AND a.error IS NULL AND a.finished <= c.ts),
-                  (SELECT min(a.scan_id) FROM v_scan_all a
-                   WHERE a.ip = c.server_ip AND a.port = c.server_port AND a.sni IS c.sni
-                     AND a.error IS NULL)) AS scan_id
-  FROM v_conn c),
-j AS (
-  SELECT conn.*,
-         json_extract(a.result, '$.protocols."TLSv1.3"') AS has13,
-         CASE WHEN json_extract(a.result, '$.protocols."TLSv1.3"') = 1 AND offered = 13 AND got <= 12
-               AND downgrade_sentinel IS NULL THEN 1 ELSE 0 END AS bad
-  FROM conn LEFT JOIN v_scan_all a ON a.scan_id = conn.scan_id)
-SELECT j.resource AS resource,
-  CASE WHEN count(scan_id) = 0 THEN 'skip'
-       WHEN sum(bad) > 0 THEN 'alarm'
-       WHEN sum(has13 = 1) = 0 THEN 'skip' ELSE 'ok' END AS status,
-  CASE WHEN count(scan_id) = 0 THEN 'no successful scan of this server: ' || count(*) || ' handshakes not judged'
-       WHEN sum(bad) > 0 THEN
-         sum(bad) || ' handshakes below TLSv1.3 without the sentinel, the client offering TLSv1.3 and the scan having proved it: '
-         || (SELECT group_concat(x, '; ') FROM (SELECT 'connection ' || b.id || ' (' || b.client_ip || ':'
-               || b.client_port || ') ' || b.version || ', scan ' || b.scan_id AS x
-             FROM j b WHERE b.resource = j.resource AND b.bad = 1 ORDER BY b.id LIMIT 5))
-         || CASE WHEN sum(bad) > 5 THEN '; ...' ELSE '' END
-       WHEN sum(has13 = 1) = 0 THEN 'the reference scans did not prove TLSv1.3'
-       ELSE sum(has13 = 1) || ' handshakes judged against scans that proved TLSv1.3: none below it without the sentinel while the client offered it' END AS reason,
-  (SELECT json_group_array(ref) FROM (
-     SELECT ref FROM (SELECT 0 AS k, b.scan_id AS n, 'scan:' || b.scan_id AS ref FROM j b
-                      WHERE b.resource = j.resource AND b.scan_id IS NOT NULL
-                        AND (b.bad = 1 OR NOT EXISTS (SELECT 1 FROM j x WHERE x.resource = j.resource AND x.bad = 1))
-                      UNION SELECT 1, b.id, 'connection:' || b.id FROM j b WHERE b.resource = j.resource AND b.bad = 1)
-     ORDER BY k, n)) AS evidence
-FROM j GROUP BY j.resource ORDER BY j.resource
+WITH c AS MATERIALIZED (SELECT * FROM dg_conn),
+s AS MATERIALIZED (SELECT scan_id, has13 FROM dg_scan WHERE scan_id IN (SELECT scan_id FROM c)),
+j AS MATERIALIZED (
+  SELECT c.id, c.resource, c.client_ip, c.client_port, c.version, c.scan_id, s.has13,
+         CASE WHEN s.has13 = 1 AND c.offered = 13 AND c.got <= 12
+               AND c.downgrade_sentinel IS NULL THEN 1 ELSE 0 END AS bad
+  FROM c LEFT JOIN s ON s.scan_id = c.scan_id),
+r AS MATERIALIZED (
+  SELECT resource, count(*) AS n, count(scan_id) AS n_scan, sum(bad) AS n_bad, sum(has13 = 1) AS n_13
+  FROM j GROUP BY resource),
+lst AS (
+  SELECT resource, group_concat(x, '; ') AS x FROM (
+    SELECT resource, x FROM (
+      SELECT resource, id, 'connection ' || id || ' (' || client_ip || ':'
+               || client_port || ') ' || version || ', scan ' || scan_id AS x,
+             row_number() OVER (PARTITION BY resource ORDER BY id) AS rn
+      FROM j WHERE bad = 1)
+    WHERE rn <= 5 ORDER BY resource, id)
+  GROUP BY resource),
+ev AS (
+  SELECT resource, json_group_array(ref) AS refs FROM (
+    SELECT DISTINCT resource, k, n, ref FROM (
+      SELECT j.resource, 0 AS k, j.scan_id AS n, 'scan:' || j.scan_id AS ref FROM j JOIN r USING (resource)
+       WHERE j.scan_id IS NOT NULL AND (j.bad = 1 OR r.n_bad = 0)
+      UNION ALL SELECT resource, 1, id, 'connection:' || id FROM j WHERE bad = 1)
+    ORDER BY resource, k, n)
+  GROUP BY resource)
+SELECT r.resource AS resource,
+  CASE WHEN r.n_scan = 0 THEN 'skip'
+       WHEN r.n_bad > 0 THEN 'alarm'
+       WHEN r.n_13 = 0 THEN 'skip' ELSE 'ok' END AS status,
+  CASE WHEN r.n_scan = 0 THEN 'no successful scan of this server: ' || r.n || ' handshakes not judged'
+       WHEN r.n_bad > 0 THEN
+         r.n_bad || ' handshakes below TLSv1.3 without the sentinel, the client offering TLSv1.3 and the scan having proved it: '
+         || lst.x || CASE WHEN r.n_bad > 5 THEN '; ...' ELSE '' END
+       WHEN r.n_13 = 0 THEN 'the reference scans did not prove TLSv1.3'
+       ELSE r.n_13 || ' handshakes judged against scans that proved TLSv1.3: none below it without the sentinel while the client offered it' END AS reason,
+  ifnull(ev.refs, '[]') AS evidence
+FROM r LEFT JOIN lst USING (resource) LEFT JOIN ev USING (resource)
+ORDER BY r.resource

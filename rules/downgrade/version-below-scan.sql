@@ -13,50 +13,51 @@
 --   is below the scan's best supported version and the client offered at least that version.
 --   Skip for servers without a successful scan, or without a handshake whose offered and
 --   negotiated versions are both known.
-WITH ver(name, rank, ja4) AS (VALUES ('SSLv2', 2, 's2'), ('SSLv3', 3, 's3'),
-       ('TLSv1.0', 10, '10'), ('TLSv1.1', 11, '11'), ('TLSv1.2', 12, '12'), ('TLSv1.3', 13, '13')),
-best AS (
-  SELECT a.scan_id, max(ver.rank) AS rank
-  FROM v_scan_all a, json_each(a.result, '$.protocols') p JOIN ver ON ver.name = p.key
-  WHERE a.error IS NULL AND p.value = 1 GROUP BY a.scan_id),
-conn AS (
-  SELECT c.id, c.resource, c.client_ip, c.client_port, c.version,
-         (SELECT rank FROM ver WHERE ver.name = c.version) AS got,
-         (SELECT rank FROM ver WHERE ver.ja4 = substr(c.ja4, 2, 2)) AS offered,
-         coalesce((SELECT max(a.scan_id) FROM v_scan_all a
-                   WHERE a.ip = c.server_ip AND a.port = c.server_port AND a.sni IS c.sni
-                     AND a.error IS NULL AND a.finished <= c.ts),
-                  (SELECT min(a.scan_id) FROM v_scan_all a
-                   WHERE a.ip = c.server_ip AND a.port = c.server_port AND a.sni IS c.sni
-                     AND a.error IS NULL)) AS scan_id
-  FROM v_conn c),
-j AS (
-  SELECT conn.*, best.rank AS best,
-         (SELECT name FROM ver WHERE ver.rank = best.rank) AS best_name,
-         CASE WHEN best.rank IS NULL OR got IS NULL OR offered IS NULL THEN NULL
-              WHEN got < best.rank AND offered >= best.rank THEN 1 ELSE 0 END AS bad
-  FROM conn LEFT JOIN best ON best.scan_id = conn.scan_id),
+WITH c AS MATERIALIZED (SELECT * FROM dg_conn),
+s AS MATERIALIZED (SELECT scan_id, best, best_name FROM dg_scan WHERE scan_id IN (SELECT scan_id FROM c)),
+j AS MATERIALIZED (
+  SELECT c.id, c.resource, c.client_ip, c.client_port, c.version, c.offered, c.scan_id,
+         s.best, s.best_name,
+         CASE WHEN s.best IS NULL OR c.got IS NULL OR c.offered IS NULL THEN NULL
+              WHEN c.got < s.best AND c.offered >= s.best THEN 1 ELSE 0 END AS bad
+  FROM c LEFT JOIN s ON s.scan_id = c.scan_id),
+r AS MATERIALIZED (
+  SELECT resource, count(*) AS n, count(scan_id) AS n_scan, sum(bad) AS n_bad, count(bad) AS n_judged,
+         max(best_name) AS best_name
+  FROM j GROUP BY resource),
+lst AS (
+  SELECT resource, group_concat(x, '; ') AS x FROM (
+    SELECT resource, x FROM (
+      SELECT resource, id, 'connection ' || id || ' (' || client_ip || ':' || client_port || ') ' || version
+               || ', client offered ' || CASE offered WHEN 2 THEN 'SSLv2' WHEN 3 THEN 'SSLv3'
+                    WHEN 10 THEN 'TLSv1.0' WHEN 11 THEN 'TLSv1.1' WHEN 12 THEN 'TLSv1.2'
+                    WHEN 13 THEN 'TLSv1.3' END
+               || ', scan ' || scan_id || ' proved ' || best_name AS x,
+             row_number() OVER (PARTITION BY resource ORDER BY id) AS rn
+      FROM j WHERE bad = 1)
+    WHERE rn <= 5 ORDER BY resource, id)
+  GROUP BY resource),
 ev AS (
-  SELECT resource, 1 AS k, id AS n, 'connection:' || id AS ref FROM j WHERE bad = 1
-  UNION SELECT resource, 0, scan_id, 'scan:' || scan_id FROM j WHERE bad = 1
-  UNION SELECT resource, 0, scan_id, 'scan:' || scan_id FROM j
-   WHERE bad = 0 AND resource NOT IN (SELECT resource FROM j WHERE bad = 1))
-SELECT j.resource AS resource,
-  CASE WHEN count(j.scan_id) = 0 THEN 'skip'
-       WHEN sum(j.bad) > 0 THEN 'alarm'
-       WHEN count(j.bad) > 0 THEN 'ok' ELSE 'skip' END AS status,
-  CASE WHEN count(j.scan_id) = 0 THEN
-         'no successful scan of this server: ' || count(*) || ' handshakes not judged'
-       WHEN sum(j.bad) > 0 THEN
-         sum(j.bad) || ' of ' || count(j.bad) || ' handshakes negotiated below the version the scan proved while the client offered it: '
-         || (SELECT group_concat(x, '; ') FROM (SELECT 'connection ' || b.id || ' (' || b.client_ip || ':' || b.client_port
-               || ') ' || b.version || ', client offered ' || (SELECT name FROM ver WHERE ver.rank = b.offered)
-               || ', scan ' || b.scan_id || ' proved ' || b.best_name AS x
-             FROM j b WHERE b.resource = j.resource AND b.bad = 1 ORDER BY b.id LIMIT 5))
-         || CASE WHEN sum(j.bad) > 5 THEN '; ...' ELSE '' END
-       WHEN count(j.bad) > 0 THEN
-         count(j.bad) || ' handshakes at or above the best version the scan proved (' || max(j.best_name)
+  SELECT resource, json_group_array(ref) AS refs FROM (
+    SELECT DISTINCT resource, k, n, ref FROM (
+      SELECT resource, 1 AS k, id AS n, 'connection:' || id AS ref FROM j WHERE bad = 1
+      UNION ALL SELECT j.resource, 0, j.scan_id, 'scan:' || j.scan_id FROM j JOIN r USING (resource)
+       WHERE j.bad = 1 OR (j.bad = 0 AND r.n_bad = 0))
+    ORDER BY resource, k, n)
+  GROUP BY resource)
+SELECT r.resource AS resource,
+  CASE WHEN r.n_scan = 0 THEN 'skip'
+       WHEN r.n_bad > 0 THEN 'alarm'
+       WHEN r.n_judged > 0 THEN 'ok' ELSE 'skip' END AS status,
+  CASE WHEN r.n_scan = 0 THEN
+         'no successful scan of this server: ' || r.n || ' handshakes not judged'
+       WHEN r.n_bad > 0 THEN
+         r.n_bad || ' of ' || r.n_judged || ' handshakes negotiated below the version the scan proved while the client offered it: '
+         || lst.x || CASE WHEN r.n_bad > 5 THEN '; ...' ELSE '' END
+       WHEN r.n_judged > 0 THEN
+         r.n_judged || ' handshakes at or above the best version the scan proved (' || r.best_name
          || '), or the client did not offer it'
        ELSE 'no handshake with both the offered (JA4) and the negotiated version known, or the scan proved no version' END AS reason,
-  (SELECT json_group_array(ref) FROM (SELECT ref FROM ev WHERE ev.resource = j.resource ORDER BY k, n)) AS evidence
-FROM j GROUP BY j.resource ORDER BY j.resource
+  ifnull(ev.refs, '[]') AS evidence
+FROM r LEFT JOIN lst USING (resource) LEFT JOIN ev USING (resource)
+ORDER BY r.resource

@@ -2,8 +2,9 @@
 -- description: Every leaf of br_leaf judged by each CA/Browser Forum baseline requirement rule
 --   of rules/certificate/br-*.sql (that file's description says what is judged): rule (its id),
 --   resource, sha256, trusted, bad (1 fails, 0 passes, NULL undecided) and detail (the leaf's
---   facts for the reason).
+--   facts for the reason). br_leaf is materialized once for the seven judgements.
 CREATE TEMP VIEW br_judged AS
+WITH l AS MATERIALIZED (SELECT * FROM br_leaf)
   -- cabf-br/bc-eku-ku (rules/certificate/br-bc-eku-ku.sql)
   SELECT 'cabf-br/bc-eku-ku' AS rule, resource, sha256, trusted,
     CASE WHEN facts IS NULL THEN NULL
@@ -28,7 +29,7 @@ CREATE TEMP VIEW br_judged AS
                           json_each(facts, '$.extended_key_usage')), 'absent') ||
       ', KU ' || ifnull((SELECT group_concat(value, '+') FROM json_each(facts, '$.key_usage')),
                         'absent') AS detail
-  FROM br_leaf
+  FROM l
 UNION ALL
   -- cabf-br/key (rules/certificate/br-key.sql)
   SELECT 'cabf-br/key' AS rule, resource, sha256, trusted,
@@ -47,7 +48,7 @@ UNION ALL
                 ('secp256r1', 'secp384r1', 'secp521r1') THEN ' (curve not allowed)'
            WHEN key_type NOT IN ('RSA', 'RSA-PSS', 'ECDSA') THEN ' (key type not allowed)'
            ELSE '' END AS detail
-  FROM br_leaf
+  FROM l
 UNION ALL
   -- cabf-br/policies (rules/certificate/br-policies.sql)
   SELECT 'cabf-br/policies' AS rule, resource, sha256, trusted,
@@ -57,7 +58,7 @@ UNION ALL
          END AS bad,
     subject || ': policies ' || ifnull((SELECT group_concat(value, ',') FROM
                                        json_each(facts, '$.policies')), 'absent') AS detail
-  FROM br_leaf
+  FROM l
 UNION ALL
   -- cabf-br/revocation (rules/certificate/br-revocation.sql)
   SELECT 'cabf-br/revocation' AS rule, resource, sha256, trusted,
@@ -70,7 +71,7 @@ UNION ALL
       ' CRL URL(s), validity ' || ifnull(validity_seconds, '?') || ' s' ||
       CASE WHEN validity_seconds <= CASE WHEN not_before >= '2026-03-15' THEN 7 ELSE 10 END
                 * 86400 THEN ' (short-lived)' ELSE '' END AS detail
-  FROM br_leaf
+  FROM l
 UNION ALL
   -- cabf-br/san (rules/certificate/br-san.sql)
   SELECT 'cabf-br/san' AS rule, resource, sha256, trusted,
@@ -86,7 +87,7 @@ UNION ALL
       CASE WHEN san_count > 0 AND NOT json_extract(facts, '$.san_truncated') AND san_count >
                 json_array_length(facts, '$.san_dns') + json_array_length(facts, '$.san_ip')
            THEN ', entries other than DNS/IP' ELSE '' END AS detail
-  FROM br_leaf
+  FROM l
 UNION ALL
   -- cabf-br/signature (rules/certificate/br-signature.sql)
   SELECT 'cabf-br/signature' AS rule, resource, sha256, trusted,
@@ -95,7 +96,7 @@ UNION ALL
                    (sig_alg LIKE '%WithRSAEncryption' OR sig_alg = 'rsassaPss' OR
                     sig_alg LIKE 'ecdsa-with-SHA%')) END AS bad,
     subject || ': ' || ifnull(sig_alg, '?') AS detail
-  FROM br_leaf
+  FROM l
 UNION ALL
   -- cabf-br/validity (rules/certificate/br-validity.sql)
   SELECT 'cabf-br/validity' AS rule, resource, sha256, trusted,
@@ -108,4 +109,4 @@ UNION ALL
       CASE WHEN not_before >= '2020-09-01' THEN cabf_max_days || ' d'
            WHEN not_before >= '2018-03-01' THEN '825 d'
            ELSE 'not judged (issued before 2018-03-01)' END AS detail
-  FROM br_leaf
+  FROM l
