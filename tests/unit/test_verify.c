@@ -404,8 +404,8 @@ static void check_openssl(const struct chain_case *c, const struct ders *d)
 	assert_int_equal(vossl_verify_chain(g_ot, (const uint8_t *const *)d->der, d->len, d->n,
 	                                    c->host, c->ip, &v), 0);
 	double dt = now_s() - t0;
-	if (dt > 2.0)
-		fail_msg("%s: vossl took %.2f s", c->name, dt);
+	/* the time is printed, never asserted (speed belongs to benchmarks) */
+	print_message("%-22s vossl: %.3f s\n", c->name, dt);
 
 	print_message("%-22s openssl: %s%s%s | ours: trusted=%s code=%d depth=%d '%s' host=%s "
 	              "in_order=%d complete=%s path=%u unused=%u anchor='%s'\n", c->name,
@@ -518,8 +518,7 @@ static void check_gnutls(const struct chain_case *c, const struct ders *d)
 	assert_int_equal(vgnutls_verify_chain(g_gt, (const uint8_t *const *)d->der, d->len, d->n,
 	                                      c->host, c->ip, &g), 0);
 	double dt = now_s() - t0;
-	if (dt > 2.0)
-		fail_msg("%s: vgnutls took %.2f s", c->name, dt);
+	print_message("%-22s vgnutls: %.3f s\n", c->name, dt);
 	print_message("%-22s certtool: %s %s | ours: trusted=%s host=%s status=0x%x '%s'\n",
 	              c->name, ok ? "Verified." : "Not verified.", ok ? "" : text, tri(g.trusted),
 	              tri(g.hostname_match), g.status, g.error);
