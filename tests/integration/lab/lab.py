@@ -150,11 +150,23 @@ class Env:
             if p.poll() is not None:
                 raise LabError('%s exited at start (see %s.log): %s' % (
                     name, name, open(os.path.join(self.work, name + '.log')).read()[-2000:]))
-            try:
-                with socket.create_connection(('127.0.0.1', port), timeout=0.5):
-                    return p
-            except OSError:
-                time.sleep(0.05)
+            owner = listener_pids(port)
+            if owner and p.pid not in owner:
+                # another process holds the port (a server started a moment ago): ours could
+                # not bind, and a scan of the port would reach the wrong server
+                raise LabError('%s: port %d is taken by another process (pid %s)' % (
+                    name, port, ', '.join(map(str, sorted(owner)))))
+            if owner:
+                return p
+            if owner is None:  # no /proc view of sockets: fall back on connecting
+                try:
+                    with socket.create_connection(('127.0.0.1', port), timeout=0.5):
+                        time.sleep(0.1)
+                        if p.poll() is None:
+                            return p
+                except OSError:
+                    pass
+            time.sleep(0.05)
         raise LabError('%s did not listen on port %d' % (name, port))
 
     def stop(self):
@@ -171,10 +183,54 @@ class Env:
                 os.killpg(p.pid, signal.SIGKILL)
 
 
+_ports_given = set()
+
+
 def free_port():
-    with socket.socket() as s:
-        s.bind(('127.0.0.1', 0))
-        return s.getsockname()[1]
+    """A free port on 127.0.0.1, never the same twice in one process (the kernel may hand
+    out a port again once its probe socket is closed, before the server it is meant for has
+    bound it)."""
+    while True:
+        with socket.socket() as s:
+            s.bind(('127.0.0.1', 0))
+            port = s.getsockname()[1]
+        if port not in _ports_given:
+            _ports_given.add(port)
+            return port
+
+
+def listener_pids(port):
+    """The pids holding a TCP socket that listens on port (IPv4 or IPv6), from /proc: {}
+    when none does yet, None when /proc cannot tell (then callers connect instead)."""
+    inodes = set()
+    try:
+        for table in ('/proc/net/tcp', '/proc/net/tcp6'):
+            if not os.path.exists(table):
+                continue
+            with open(table) as f:
+                next(f)
+                for line in f:
+                    parts = line.split()
+                    local, state, inode = parts[1], parts[3], parts[9]
+                    if state == '0A' and int(local.rsplit(':', 1)[1], 16) == port:
+                        inodes.add(inode)
+    except (OSError, ValueError, IndexError):
+        return None
+    if not inodes:
+        return set()
+    pids = set()
+    for pid in os.listdir('/proc'):
+        if not pid.isdigit():
+            continue
+        try:
+            for fd in os.listdir('/proc/%s/fd' % pid):
+                link = os.readlink('/proc/%s/fd/%s' % (pid, fd))
+                if link.startswith('socket:[') and link[8:-1] in inodes:
+                    pids.add(int(pid))
+                    break
+        except OSError:
+            continue
+    return pids if pids else None
 
 
 # ---- certificates -------------------------------------------------------------------------
