@@ -36,6 +36,7 @@ static const char css[] =
 	"table{border-collapse:collapse;width:100%;margin:6px 0 12px;font-size:9pt}\n"
 	"th,td{border:1px solid #bbb;padding:3px 5px;text-align:left;vertical-align:top}\n"
 	"td{overflow-wrap:break-word}\n"
+	"tbody th{overflow-wrap:anywhere}\n"
 	"table.fixed{table-layout:fixed}\n"
 	".matrix thead th:nth-child(1){width:20%}.matrix thead th:nth-child(n+2){width:10%}"
 	".matrix thead th:nth-child(6){width:20%}.matrix thead th:nth-child(7){width:9%}"
