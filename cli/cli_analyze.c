@@ -29,6 +29,7 @@
 #include "analyzer/geo.h"
 #include "analyzer/store/store.h"
 #include "cli/cli.h"
+#include "cli/cli_finding.h"
 
 #define CMD "analyze"
 
@@ -227,42 +228,12 @@ static bool hook_wanted(const struct hooks *h, const struct analysis_finding *f)
 }
 
 /* The finding's --json object as one line (malloc'd), NULL when out of memory. */
-static char *finding_line(const struct analysis_finding *f)
-{
-	const struct rule_row *row = f->row;
-	json_t *j = json_object();
-	json_t *req = json_loads(f->rule->requirements, 0, NULL);
-	json_t *ev = row->evidence ? json_loads(row->evidence, 0, NULL) : json_array();
-	if (!j || !req || !ev) {
-		json_decref(j);
-		json_decref(req);
-		json_decref(ev);
-		return NULL;
-	}
-	json_object_set_new(j, "type", json_string("finding"));
-	json_object_set_new(j, "rule", json_string(f->rule->id));
-	json_object_set_new(j, "title", json_string(f->rule->title));
-	json_object_set_new(j, "severity", json_string(row->severity));
-	json_object_set_new(j, "status", json_string(row->status));
-	json_object_set_new(j, "resource", json_string(row->resource));
-	json_object_set_new(j, "reason", row->reason ? json_string(row->reason) : json_null());
-	json_object_set_new(j, "requirements", req);
-	json_object_set_new(j, "evidence", ev);
-	json_object_set_new(j, "score", row->has_score ? json_real(row->score) : json_null());
-	json_object_set_new(j, "triage", f->triage ? json_string(f->triage) : json_null());
-	json_object_set_new(j, "remediation", f->rule->remediation ?
-				json_string(f->rule->remediation) : json_null());
-	char *line = json_dumps(j, JSON_COMPACT);
-	json_decref(j);
-	return line;
-}
-
 static void on_finding(void *ctx, const struct analysis_finding *f)
 {
 	struct out *o = ctx;
 	bool hook = hook_wanted(o->hooks, f);
 	if (o->json || hook) {
-		char *line = finding_line(f);
+		char *line = cli_finding_line(f);
 		if (!line) {
 			o->oom = true;
 			return;

@@ -54,6 +54,7 @@
 #include "capture/sensor.h"
 #include "capture/tconn.h"
 #include "cli/cli.h"
+#include "cli/cli_finding.h"
 #include "cli/cli_sniff_out.h"
 
 #define CMD "sniff"
@@ -388,29 +389,7 @@ static void on_alarm(void *ctx, const struct analysis_finding *f)
 		printf("ALARM %s %s %s: %s\n", f->row->severity, f->row->resource, f->rule->id,
 		       f->row->reason ? f->row->reason : f->rule->title);
 	} else {
-		json_t *j = json_object();
-		json_t *req = json_loads(f->rule->requirements, 0, NULL);
-		json_t *ev = f->row->evidence ? json_loads(f->row->evidence, 0, NULL) : json_array();
-		char *line = NULL;
-		if (j && req && ev) {
-			json_object_set_new(j, "type", json_string("finding"));
-			json_object_set_new(j, "rule", json_string(f->rule->id));
-			json_object_set_new(j, "title", json_string(f->rule->title));
-			json_object_set_new(j, "severity", json_string(f->row->severity));
-			json_object_set_new(j, "status", json_string(f->row->status));
-			json_object_set_new(j, "resource", json_string(f->row->resource));
-			json_object_set_new(j, "reason", f->row->reason ? json_string(f->row->reason)
-									: json_null());
-			json_object_set_new(j, "requirements", req);
-			json_object_set_new(j, "evidence", ev);
-			json_object_set_new(j, "score", f->row->has_score ? json_real(f->row->score)
-									  : json_null());
-			req = ev = NULL;
-			line = json_dumps(j, JSON_COMPACT);
-		}
-		json_decref(j);
-		json_decref(req);
-		json_decref(ev);
+		char *line = cli_finding_line(f);
 		if (!line) {
 			s->oom = true;
 			return;
