@@ -258,11 +258,14 @@ static void judge(struct certs *c, struct scanres_chain *ch)
 			if (memcmp(spki, c->pins[p], 32) != 0)
 				continue;
 			ch->pin_depths |= 1ull << d;
+			/* the pin is this certificate's SPKI hash: certinfo has its base64 */
+			const char *b64 = certinfo_spki_b64(ci);
 			bool known = false;
 			for (unsigned k = 0; k < ch->pin_hits && !known; k++)
-				known = memcmp(ch->pin_matched[k], c->pins[p], 32) == 0;
+				known = strcmp(ch->pin_matched[k], b64) == 0;
 			if (!known && ch->pin_hits < SCANRES_PINS_MAX)
-				memcpy(ch->pin_matched[ch->pin_hits++], c->pins[p], 32);
+				snprintf(ch->pin_matched[ch->pin_hits++], sizeof(ch->pin_matched[0]),
+					 "%s", b64);
 		}
 		if (ci != leaf)
 			certinfo_free(ci);

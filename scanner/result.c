@@ -323,27 +323,6 @@ static bool chain_disagree(const struct scanres_chain *c)
 	       c->v.trusted != c->g.trusted;
 }
 
-static json_t *b64_pin(const uint8_t pin[32])
-{
-	char b64[48];
-	static const char tab[] =
-		"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-	size_t o = 0;
-	for (size_t i = 0; i < 32; i += 3) {
-		uint32_t v = (uint32_t)pin[i] << 16;
-		if (i + 1 < 32)
-			v |= (uint32_t)pin[i + 1] << 8;
-		if (i + 2 < 32)
-			v |= pin[i + 2];
-		b64[o++] = tab[(v >> 18) & 63];
-		b64[o++] = tab[(v >> 12) & 63];
-		b64[o++] = i + 1 < 32 ? tab[(v >> 6) & 63] : '=';
-		b64[o++] = i + 2 < 32 ? tab[v & 63] : '=';
-	}
-	b64[o] = '\0';
-	return json_string(b64);
-}
-
 static json_t *chains_json(struct enc *e, const struct scan_result *r)
 {
 	json_t *a = json_array();
@@ -422,7 +401,7 @@ static json_t *pins_json(struct enc *e, const struct scan_result *r)
 	put(e, o, "match", json_boolean(c->pin_hits > 0));
 	json_t *m = json_array(), *d = json_array();
 	for (unsigned k = 0; m && k < c->pin_hits && k < SCANRES_PINS_MAX; k++)
-		push(e, m, b64_pin(c->pin_matched[k]));
+		push(e, m, json_string(c->pin_matched[k]));
 	for (unsigned k = 0; d && k < 64 && k < c->n_certs; k++)
 		if (c->pin_depths & (1ull << k))
 			push(e, d, json_integer(k));

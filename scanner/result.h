@@ -115,7 +115,7 @@ struct scanres_chain {
 	uint64_t pin_depths;                  /* bit d: the certificate at depth d matched
 						 (depths < 64 are looked at) */
 	unsigned pin_hits;                    /* configured pins that matched a certificate */
-	uint8_t pin_matched[SCANRES_PINS_MAX][32];
+	char pin_matched[SCANRES_PINS_MAX][48]; /* the pins that matched, base64 (pin-sha256) */
 };
 
 /* One HTTP request after a handshake (HTTPS endpoints): the headers we record. */
